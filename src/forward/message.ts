@@ -1,0 +1,38 @@
+import type { EventTime } from './event-time.js';
+
+/** Who sent a message: the TCP peer, plus what the secure-forward handshake told us about it. */
+export interface Peer {
+  address: string;
+  port: number;
+  /** Self_Hostname from the PING, when the handshake is on. */
+  hostname?: string;
+  /** Authenticated user name, when user auth is on. */
+  user?: string;
+}
+
+/** One event of a forward message: `[time, record]` or `[[time, metadata], record]`. */
+export interface ForwardEntry {
+  time: EventTime;
+  /** Fluent Bit ≥ 5.0.5 metadata map (usually empty); undefined for the classic two-element entry. */
+  metadata: Record<string, unknown> | undefined;
+  /** The record: msgpack map decoded to an object. Integers beyond ±2^53 arrive as BigInt. */
+  record: Record<string, unknown>;
+}
+
+/** One decoded forward-protocol request (any of the four modes), ready for the pipeline. */
+export interface ForwardMessage {
+  tag: string;
+  entries: ForwardEntry[];
+  /** The `chunk` option: when set, the sender waits for `{"ack": chunk}` once every entry is settled. */
+  chunk: string | undefined;
+  peer: Peer;
+  /** Bytes this message took on the wire (before decompression). */
+  wireBytes: number;
+}
+
+/**
+ * What the receiver calls for each message. The returned promise resolves once every entry is settled
+ * (delivered or dead-lettered); only then is the ack sent. A rejection closes the connection without an ack,
+ * so the sender retries.
+ */
+export type MessageHandler = (message: ForwardMessage) => Promise<void>;
