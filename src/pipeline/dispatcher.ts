@@ -1,0 +1,205 @@
+import { EventEmitter } from 'node:events';
+import type pino from 'pino';
+import type { DeadLetterWriter } from '../sinks/dead-letter.js';
+import type { Delivery, Sink } from '../sinks/sink.js';
+import { MessageSettlement } from './settlement.js';
+
+export type { Delivery } from '../sinks/sink.js';
+
+/** A record the processor could not accept: it goes straight to the dead-letter destination. */
+export interface Rejection {
+  logType: string | undefined;
+  reason: string;
+  detail: string;
+  raw: string;
+  tag: string;
+  source: string;
+}
+
+export interface DispatcherOptions {
+  sinks: Sink[];
+  deadLetter: DeadLetterWriter;
+  /** In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. */
+  maxInFlightRecords: number;
+  maxInFlightBytes: number;
+  logger?: pino.Logger;
+}
+
+export interface SubmitOptions {
+  /**
+   * Abort when the sender will not wait any longer (ack timeout, connection closed): the promise rejects at once
+   * and sinks drop this message's records that are not on the wire yet, so a resend does not duplicate them.
+   */
+  signal?: AbortSignal;
+}
+
+export interface DispatcherStats {
+  messages: number;
+  messagesSettled: number;
+  messagesFailed: number;
+  messagesAbandoned: number;
+  deliveries: number;
+  rejections: number;
+  /** Records whose log type no sink accepts: dead-lettered as "no_matching_sink". */
+  unrouted: number;
+  inFlightMessages: number;
+  inFlightRecords: number;
+  inFlightBytes: number;
+  /** How many times the budget filled up (the receiver paused reading). */
+  saturations: number;
+}
+
+/**
+ * Fans each forward message's records out to the sinks that accept their log type, dead-letters rejections, and
+ * tells the receiver when the message is settled (every record delivered by every matching sink or dead-lettered).
+ * Holds the in-flight budget: `saturated` is true while unsettled messages hold at least `maxInFlightRecords`
+ * records or `maxInFlightBytes` bytes; 'drain' is emitted when it turns false again.
+ */
+export class Dispatcher extends EventEmitter {
+  readonly stats: DispatcherStats = {
+    messages: 0,
+    messagesSettled: 0,
+    messagesFailed: 0,
+    messagesAbandoned: 0,
+    deliveries: 0,
+    rejections: 0,
+    unrouted: 0,
+    inFlightMessages: 0,
+    inFlightRecords: 0,
+    inFlightBytes: 0,
+    saturations: 0,
+  };
+  private readonly sinks: Sink[];
+  private readonly deadLetter: DeadLetterWriter;
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly logger: pino.Logger | undefined;
+  private readonly routes = new Map<string, Sink[]>();
+  private readonly open = new Set<MessageSettlement>();
+  private wasSaturated = false;
+  private closing = false;
+
+  constructor(options: DispatcherOptions) {
+    super();
+    this.sinks = options.sinks;
+    this.deadLetter = options.deadLetter;
+    this.maxRecords = options.maxInFlightRecords;
+    this.maxBytes = options.maxInFlightBytes;
+    this.logger = options.logger;
+  }
+
+  get saturated(): boolean {
+    return this.stats.inFlightRecords >= this.maxRecords || this.stats.inFlightBytes >= this.maxBytes;
+  }
+
+  /** One forward message's outcomes; resolves when every record is settled. Never rejects for a record-level failure. */
+  submit(deliveries: Delivery[], rejections: Rejection[], options: SubmitOptions = {}): Promise<void> {
+    if (this.closing) return Promise.reject(new Error('relay is shutting down'));
+    let pairs = rejections.length;
+    let bytes = 0;
+    for (const delivery of deliveries) {
+      pairs += Math.max(1, this.route(delivery.logType).length);
+      bytes += delivery.json.length;
+    }
+    for (const rejection of rejections) bytes += rejection.raw.length;
+    this.stats.messages++;
+    this.stats.deliveries += deliveries.length;
+    this.stats.rejections += rejections.length;
+    if (pairs === 0) {
+      this.stats.messagesSettled++;
+      return Promise.resolve();
+    }
+
+    const settlement = new MessageSettlement(pairs, deliveries.length + rejections.length, bytes, (closed) => this.release(closed));
+    this.hold(settlement);
+    this.watch(settlement, options.signal);
+
+    for (const rejection of rejections) this.deadLetter.write(rejection, settlement);
+    for (const delivery of deliveries) {
+      const sinks = this.route(delivery.logType);
+      if (sinks.length === 0) {
+        this.stats.unrouted++;
+        this.deadLetter.write(
+          { ...delivery, raw: delivery.json, reason: 'no_matching_sink', detail: `no sink accepts log type ${delivery.logType}` },
+          settlement,
+        );
+      }
+      for (const sink of sinks) sink.write(delivery, settlement);
+    }
+    return settlement.promise;
+  }
+
+  /**
+   * Flush every batch now and wait until every message is settled, or `timeoutMs` passed; messages still open then
+   * are rejected (never acked). Sinks and the dead-letter writer are closed afterwards.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    for (const sink of this.sinks) sink.flush();
+    const pending = [...this.open].map((settlement) => settlement.promise.catch(() => {}));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
+    const expired = await Promise.race([Promise.all(pending).then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (expired) {
+      this.logger?.warn({ messages: this.open.size, records: this.stats.inFlightRecords }, 'shutdown timeout: unsettled messages are not acked');
+      for (const settlement of this.open) settlement.abandon(new Error('relay shut down before the message settled'));
+    }
+    await Promise.all(this.sinks.map((sink) => sink.close()));
+    await this.deadLetter.close();
+  }
+
+  private route(logType: string): Sink[] {
+    let sinks = this.routes.get(logType);
+    if (!sinks) {
+      sinks = this.sinks.filter((sink) => sink.accepts(logType));
+      this.routes.set(logType, sinks);
+    }
+    return sinks;
+  }
+
+  private watch(settlement: MessageSettlement, signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const abort = () => {
+      if (!settlement.open) return;
+      this.stats.messagesAbandoned++;
+      settlement.abandon(new Error('message abandoned by its sender'));
+    };
+    if (signal.aborted) abort();
+    else {
+      signal.addEventListener('abort', abort, { once: true });
+      settlement.promise.then(
+        () => signal.removeEventListener('abort', abort),
+        () => signal.removeEventListener('abort', abort),
+      );
+    }
+  }
+
+  private hold(settlement: MessageSettlement): void {
+    this.open.add(settlement);
+    this.stats.inFlightMessages++;
+    this.stats.inFlightRecords += settlement.records;
+    this.stats.inFlightBytes += settlement.bytes;
+    if (!this.wasSaturated && this.saturated) {
+      this.wasSaturated = true;
+      this.stats.saturations++;
+      this.logger?.info({ records: this.stats.inFlightRecords, bytes: this.stats.inFlightBytes }, 'in-flight budget full: pausing input');
+    }
+  }
+
+  private release(settlement: MessageSettlement): void {
+    this.open.delete(settlement);
+    this.stats.inFlightMessages--;
+    this.stats.inFlightRecords -= settlement.records;
+    this.stats.inFlightBytes -= settlement.bytes;
+    settlement.promise.then(
+      () => this.stats.messagesSettled++,
+      () => this.stats.messagesFailed++,
+    );
+    if (this.wasSaturated && !this.saturated) {
+      this.wasSaturated = false;
+      this.logger?.info('in-flight budget has room: resuming input');
+      this.emit('drain');
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type pino from 'pino';
+import { z } from 'zod';
+import { LineWriter } from './line-writer.js';
+import type { Settlement } from './sink.js';
+
+/** Why a record could not be delivered, with what is needed to inspect or replay it. */
+export interface DeadLetter {
+  /** Short machine-readable reason, e.g. "invalid_field", "http_400", "too_large", "max_age", "no_matching_sink". */
+  reason: string;
+  detail: string;
+  logType: string | undefined;
+  tag: string;
+  source: string;
+  /** The raw input line for rejected records; the enriched JSON text for records a sink gave up on. */
+  raw: string;
+  sink?: string;
+  status?: number;
+  /** Excerpt of the target's response body. */
+  response?: string;
+}
+
+/**
+ * `dead_letter:` config. `path` defaults to `dead-letter.ndjson` in the working directory ("-" = stdout).
+ * `fsync: false` (default): a dead letter is settled once write(2) returned, i.e. it is in the kernel and survives a
+ * relay crash or kill -9 (the failure the delivery contract covers), not a host power loss. `fsync: true` adds one
+ * fdatasync per group of lines written together, for hosts where that matters.
+ */
+export const deadLetterConfigSchema = z
+  .object({
+    path: z.string().min(1).default('dead-letter.ndjson'),
+    fsync: z.boolean().default(false),
+  })
+  .strict();
+export type DeadLetterConfig = z.output<typeof deadLetterConfigSchema>;
+
+export interface DeadLetterStats {
+  written: number;
+  /** Dead letters whose write failed: their messages were not acked. */
+  failed: number;
+  byReason: Record<string, number>;
+}
+
+/** Writes one NDJSON line per dead letter: `{time, reason, detail, log_type, tag, source, raw, sink?, status?, response?}`. */
+export class DeadLetterWriter {
+  readonly stats: DeadLetterStats = { written: 0, failed: 0, byReason: {} };
+  private readonly lines: LineWriter;
+
+  constructor(config: DeadLetterConfig, logger?: pino.Logger) {
+    this.lines = new LineWriter(
+      config.path,
+      config.fsync,
+      (count) => (this.stats.written += count),
+      (error, count) => {
+        this.stats.failed += count;
+        logger?.error({ err: error, path: config.path, count }, 'dead-letter write failed; affected messages will not be acked');
+      },
+    );
+  }
+
+  get path(): string {
+    return this.lines.path;
+  }
+
+  /** Queue a dead letter; `settlement.settle()` runs once it is written, `settlement.fail()` if the write fails. */
+  write(letter: DeadLetter, settlement: Settlement): void {
+    this.stats.byReason[letter.reason] = (this.stats.byReason[letter.reason] ?? 0) + 1;
+    this.lines.write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        reason: letter.reason,
+        detail: letter.detail,
+        log_type: letter.logType,
+        tag: letter.tag,
+        source: letter.source,
+        raw: letter.raw,
+        sink: letter.sink,
+        status: letter.status,
+        response: letter.response,
+      }),
+      settlement,
+    );
+  }
+
+  flushed(): Promise<void> {
+    return this.lines.flushed();
+  }
+
+  close(): Promise<void> {
+    return this.lines.close();
+  }
+}

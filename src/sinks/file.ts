@@ -1,0 +1,58 @@
+import type pino from 'pino';
+import { z } from 'zod';
+import { LineWriter } from './line-writer.js';
+import { emptySinkStats, logTypeFilter, type Delivery, type Settlement, type Sink } from './sink.js';
+
+/**
+ * `type: file`: NDJSON of the enriched records, one per line, to stdout (`path: "-"`, the default) or appended to a
+ * file. A record is settled once written (see `DeadLetterConfig` for what `fsync` adds). Used when no HTTP sink is
+ * configured, and for debugging.
+ */
+export const fileSinkConfigSchema = z
+  .object({
+    type: z.literal('file'),
+    name: z.string().min(1).default('file'),
+    path: z.string().min(1).default('-'),
+    fsync: z.boolean().default(false),
+    log_types: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type FileSinkConfig = z.output<typeof fileSinkConfigSchema>;
+
+export class FileSink implements Sink {
+  readonly name: string;
+  readonly stats = emptySinkStats();
+  readonly accepts: (logType: string) => boolean;
+  private readonly lines: LineWriter;
+
+  constructor(config: FileSinkConfig, logger?: pino.Logger) {
+    this.name = config.name;
+    this.accepts = logTypeFilter(config.log_types);
+    this.lines = new LineWriter(
+      config.path,
+      config.fsync,
+      (count) => {
+        this.stats.recordsDelivered += count;
+        this.stats.recordsQueued -= count;
+        this.stats.batches++;
+      },
+      (error, count) => {
+        this.stats.recordsQueued -= count;
+        logger?.error({ err: error, sink: this.name, count }, 'file sink write failed; affected messages will not be acked');
+      },
+    );
+  }
+
+  write(record: Delivery, settlement: Settlement): void {
+    this.stats.recordsQueued++;
+    this.lines.write(record.json, settlement);
+  }
+
+  flush(): void {
+    // Lines go out on the next turn of the event loop anyway.
+  }
+
+  close(): Promise<void> {
+    return this.lines.close();
+  }
+}
