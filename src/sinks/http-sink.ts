@@ -1,0 +1,339 @@
+import type pino from 'pino';
+import type { Dispatcher } from 'undici';
+import { compress, contentEncoding } from './compression.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import { createHttpClient } from './http-client.js';
+import type { HttpSinkConfig } from './http-config.js';
+import type { BatchItem, Preset } from './preset.js';
+import { backoffDelay, retryAfterMs, type RetryPolicy } from './retry.js';
+import { emptySinkStats, logTypeFilter, type Delivery, type Settlement, type Sink } from './sink.js';
+
+interface Batch {
+  items: BatchItem[];
+  /** Sum of item bytes (uncompressed). */
+  bytes: number;
+  /** When its first record was queued: the age `retry.max_age` is measured from. */
+  createdAt: number;
+}
+
+interface Encoded {
+  sent: Buffer;
+  uncompressedBytes: number;
+}
+
+type Attempt =
+  | { status: number; retryAfter: string | string[] | undefined; text: string }
+  | { error: Error & { code?: string } };
+
+/** Network errors that happen before a request can have reached the target: retrying them cannot duplicate. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Statuses after which the target may have kept part or all of the request. */
+const AMBIGUOUS_STATUSES = new Set([500, 502, 504]);
+const EXCERPT_CHARS = 512;
+/** Compressed size is estimated from the last batches' ratio; this margin keeps most batches under the cap. */
+const RATIO_MARGIN = 1.1;
+
+export interface HttpSinkOptions {
+  config: HttpSinkConfig;
+  preset: Preset;
+  deadLetter: DeadLetterWriter;
+  logger?: pino.Logger;
+  /** An undici dispatcher to use instead of the sink's own pooled client. */
+  client?: Dispatcher;
+}
+
+/**
+ * Batches records per sink (by bytes sent, event count and time), sends them with retries, and settles every record:
+ * delivered on 2xx (per item where the preset reads item results), dead-lettered with the reason otherwise.
+ *
+ * - Retries network errors and `retry.statuses` with full-jitter exponential backoff, or after `Retry-After`.
+ * - 413, or a compressed body over `batch.max_bytes`: the batch is split in halves until it fits; a single record
+ *   that still does not fit is dead-lettered ("too_large").
+ * - Other statuses: dead-lettered ("http_<status>") with an excerpt of the response.
+ * - A retry that would start after `retry.max_age` (from the batch's first record) is not made: dead-lettered ("max_age").
+ * - `concurrency` batches are in flight at once; a batch waiting for its retry keeps its slot, so a target that is
+ *   down sees `concurrency` requests at a time, not a flood, and order is kept within a slot.
+ */
+export class HttpSink implements Sink {
+  readonly name: string;
+  readonly stats = emptySinkStats();
+  readonly accepts: (logType: string) => boolean;
+  private readonly config: HttpSinkConfig;
+  private readonly preset: Preset;
+  private readonly deadLetter: DeadLetterWriter;
+  private readonly logger: pino.Logger | undefined;
+  private readonly client: Dispatcher;
+  private readonly origin: string;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+  private readonly retry: RetryPolicy;
+  private readonly maxUncompressed: number;
+  private open: Batch | undefined;
+  private openTimer: NodeJS.Timeout | undefined;
+  private readonly ready: Batch[] = [];
+  private active = 0;
+  /** Observed bytes sent / uncompressed bytes, to cut batches by bytes sent before compressing them. */
+  private ratio = 1;
+  private closed = false;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(options: HttpSinkOptions) {
+    const { config, preset } = options;
+    this.config = config;
+    this.preset = preset;
+    this.name = config.name;
+    this.accepts = logTypeFilter(config.log_types);
+    this.deadLetter = options.deadLetter;
+    this.logger = options.logger?.child({ sink: config.name });
+    this.client = options.client ?? createHttpClient(config.tls, config.timeout);
+    const url = new URL(config.url);
+    this.origin = url.origin;
+    this.path = url.pathname + url.search;
+    const encoding = contentEncoding(config.compression);
+    this.headers = {
+      'content-type': preset.contentType,
+      'user-agent': 'zpa-relay',
+      ...(encoding ? { 'content-encoding': encoding } : {}),
+      ...lowerCaseKeys(config.headers),
+      ...preset.headers,
+    };
+    this.retry = {
+      statuses: new Set(config.retry.statuses),
+      initialDelayMs: config.retry.initial_delay,
+      maxDelayMs: config.retry.max_delay,
+      maxAgeMs: config.retry.max_age,
+    };
+    this.maxUncompressed = Math.min(preset.maxUncompressedBytes ?? Infinity, config.compression === 'none' ? config.batch.max_bytes : Infinity);
+  }
+
+  write(record: Delivery, settlement: Settlement): void {
+    const frame = this.preset.frame(record);
+    const item: BatchItem = { entry: { record, settlement }, frame, bytes: Buffer.byteLength(frame) };
+    this.stats.recordsQueued++;
+    if (this.preset.maxRecordBytes !== undefined && item.bytes > this.preset.maxRecordBytes) {
+      this.fail([item], 'too_large', `record is ${item.bytes} bytes; the target accepts at most ${this.preset.maxRecordBytes}`);
+      return;
+    }
+    if (this.open && !this.fits(this.open, item.bytes)) this.seal();
+    if (!this.open) {
+      this.open = { items: [], bytes: 0, createdAt: Date.now() };
+      this.openTimer = setTimeout(() => this.seal(), this.config.batch.max_wait);
+      this.openTimer.unref();
+    }
+    this.open.items.push(item);
+    this.open.bytes += item.bytes;
+    if (this.open.items.length >= this.config.batch.max_events) this.seal();
+  }
+
+  flush(): void {
+    this.seal();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.openTimer);
+    for (const wake of this.sleepers) wake();
+    await this.client.destroy();
+  }
+
+  private fits(batch: Batch, bytes: number): boolean {
+    const uncompressed = batch.bytes + bytes;
+    const estimatedSent = this.config.compression === 'none' ? uncompressed : uncompressed * this.ratio * RATIO_MARGIN;
+    return batch.items.length < this.config.batch.max_events && estimatedSent <= this.config.batch.max_bytes && uncompressed <= this.maxUncompressed;
+  }
+
+  private seal(): void {
+    clearTimeout(this.openTimer);
+    const batch = this.open;
+    this.open = undefined;
+    if (batch && batch.items.length > 0) {
+      this.ready.push(batch);
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active < this.config.concurrency && this.ready.length > 0) {
+      const batch = this.ready.shift()!;
+      this.active++;
+      this.stats.batches++;
+      this.deliver(batch)
+        .catch((error: Error) => this.logger?.error({ err: error }, 'batch delivery failed unexpectedly; its records stay unsettled'))
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
+    }
+  }
+
+  private async deliver(batch: Batch): Promise<void> {
+    let items = batch.items;
+    let encoded: Encoded | undefined;
+    let attempt = 0;
+    let ambiguous = false;
+    while (!this.closed) {
+      const kept = this.dropAbandoned(items);
+      if (kept.length === 0) return;
+      if (kept !== items) encoded = undefined;
+      items = kept;
+      if (attempt > 0 && ambiguous) this.stats.duplicateRisk += items.length;
+      encoded ??= await this.encode(items);
+      if (encoded.sent.length > this.config.batch.max_bytes || encoded.uncompressedBytes > this.maxUncompressed) {
+        return this.split(batch, items, `${encoded.sent.length} bytes to send, ${encoded.uncompressedBytes} uncompressed`);
+      }
+
+      const result = await this.send(encoded);
+      if (this.closed) return;
+      let retryAfter: string | string[] | undefined;
+      let lastError: string;
+      if ('error' in result) {
+        const code = result.error.code ?? result.error.name;
+        const timedOut = /TIMEOUT/.test(code) && code !== 'UND_ERR_CONNECT_TIMEOUT';
+        this.count(timedOut ? 'timeout' : 'network');
+        ambiguous = !NOT_SENT_CODES.has(code);
+        lastError = `${code}: ${result.error.message}`;
+      } else if (result.status >= 200 && result.status < 300) {
+        if (!this.preset.results) return this.delivered(items, attempt);
+        const outcome = this.preset.results(result.text, items, this.retry.statuses);
+        this.delivered(outcome.delivered, attempt);
+        this.alreadyPresent(outcome.alreadyPresent);
+        for (const { item, status, detail } of outcome.failed) this.fail([item], `item_${status}`, detail, status);
+        if (outcome.retry.length === 0) return;
+        items = outcome.retry.map((failure) => failure.item);
+        encoded = undefined;
+        ambiguous = false;
+        for (const { status } of outcome.retry) this.count(`item_${status}`);
+        lastError = `${outcome.retry.length} items answered ${outcome.retry[0].status}`;
+      } else if (result.status === 413) {
+        return this.split(batch, items, `413 from the target at ${encoded.sent.length} bytes`);
+      } else if (this.retry.statuses.has(result.status)) {
+        this.count(String(result.status));
+        ambiguous = AMBIGUOUS_STATUSES.has(result.status);
+        retryAfter = result.retryAfter;
+        lastError = `HTTP ${result.status}: ${excerpt(result.text)}`;
+      } else {
+        this.fail(items, `http_${result.status}`, `the target answered ${result.status}`, result.status, excerpt(result.text));
+        return;
+      }
+
+      const now = Date.now();
+      const delay = retryAfterMs(retryAfter, now) ?? backoffDelay(this.retry, attempt);
+      if (now + delay - batch.createdAt > this.retry.maxAgeMs) {
+        this.fail(items, 'max_age', `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${lastError}`);
+        return;
+      }
+      const log = attempt === 0 ? this.logger?.warn.bind(this.logger) : this.logger?.debug.bind(this.logger);
+      log?.({ records: items.length, attempt: attempt + 1, delayMs: delay, error: lastError }, 'batch not delivered; retrying');
+      await this.sleep(delay);
+      attempt++;
+    }
+  }
+
+  /** Halve and deliver each half in turn (same slot, same age); a single record that cannot fit is dead-lettered. */
+  private async split(batch: Batch, items: BatchItem[], why: string): Promise<void> {
+    if (items.length === 1) {
+      this.fail(items, 'too_large', `a single record does not fit in one request (${why}; batch.max_bytes ${this.config.batch.max_bytes})`);
+      return;
+    }
+    this.stats.splits++;
+    this.logger?.debug({ records: items.length, why }, 'splitting batch in halves');
+    const middle = Math.ceil(items.length / 2);
+    for (const half of [items.slice(0, middle), items.slice(middle)]) {
+      await this.deliver({ items: half, bytes: half.reduce((sum, item) => sum + item.bytes, 0), createdAt: batch.createdAt });
+    }
+  }
+
+  private async encode(items: BatchItem[]): Promise<Encoded> {
+    const body = Buffer.from(this.preset.body(items));
+    const sent = await compress(body, this.config.compression, this.config.compression_level);
+    if (this.config.compression !== 'none' && body.length > 0) this.ratio = 0.7 * this.ratio + 0.3 * (sent.length / body.length);
+    return { sent, uncompressedBytes: body.length };
+  }
+
+  private async send(encoded: Encoded): Promise<Attempt> {
+    const headers = this.preset.sign ? { ...this.headers, ...this.preset.sign(encoded.sent) } : this.headers;
+    this.stats.requests++;
+    this.stats.requestsInFlight++;
+    this.stats.bytesSent += encoded.sent.length;
+    try {
+      const response = await this.client.request({
+        origin: this.origin,
+        path: this.path,
+        method: 'POST',
+        headers,
+        body: encoded.sent,
+        headersTimeout: this.config.timeout,
+        bodyTimeout: this.config.timeout,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, retryAfter: response.headers['retry-after'], text };
+    } catch (error) {
+      return { error: error as Error };
+    } finally {
+      this.stats.requestsInFlight--;
+    }
+  }
+
+  private dropAbandoned(items: BatchItem[]): BatchItem[] {
+    if (!items.some((item) => item.entry.settlement.abandoned)) return items;
+    const kept: BatchItem[] = [];
+    for (const item of items) {
+      if (!item.entry.settlement.abandoned) kept.push(item);
+      else {
+        this.stats.recordsAbandoned++;
+        this.stats.recordsQueued--;
+        item.entry.settlement.settle();
+      }
+    }
+    return kept;
+  }
+
+  private delivered(items: BatchItem[], attempt: number): void {
+    this.stats.recordsDelivered += items.length;
+    this.stats.recordsQueued -= items.length;
+    for (const item of items) item.entry.settlement.settle();
+    if (attempt > 0 && items.length > 0) this.logger?.info({ records: items.length, attempts: attempt + 1 }, 'batch delivered after retries');
+  }
+
+  private alreadyPresent(items: BatchItem[]): void {
+    this.stats.duplicatesPrevented += items.length;
+    this.delivered(items, 0);
+  }
+
+  private fail(items: BatchItem[], reason: string, detail: string, status?: number, response?: string): void {
+    this.stats.recordsDeadLettered += items.length;
+    this.stats.recordsQueued -= items.length;
+    for (const { entry } of items) {
+      const { record } = entry;
+      this.deadLetter.write(
+        { reason, detail, logType: record.logType, tag: record.tag, source: record.source, raw: record.json, sink: this.name, status, response },
+        entry.settlement,
+      );
+    }
+    this.logger?.error({ records: items.length, reason, status }, `records dead-lettered: ${detail}`);
+  }
+
+  private count(key: string): void {
+    this.stats.retries[key] = (this.stats.retries[key] ?? 0) + 1;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+}

@@ -1,0 +1,40 @@
+import type { Delivery, SinkEntry } from './sink.js';
+
+/** One record in a batch: its entry and its bytes in the body, framed once when it is queued. */
+export interface BatchItem {
+  entry: SinkEntry;
+  frame: string;
+  /** UTF-8 length of `frame`. */
+  bytes: number;
+}
+
+/** What a 2xx response says about individual items (Elasticsearch `_bulk` answers 200 with per-item failures). */
+export interface ItemResults {
+  delivered: BatchItem[];
+  /** Items the target already held (a retry of a request it had applied): delivered, and a duplicate avoided. */
+  alreadyPresent: BatchItem[];
+  retry: { item: BatchItem; status: number }[];
+  failed: { item: BatchItem; status: number; detail: string }[];
+}
+
+/**
+ * What makes one target different from another: how a record is framed, how frames become a body, which headers go
+ * with it, and how to read a success. Everything else (batching, compression, retries, settlement) is shared.
+ */
+export interface Preset {
+  contentType: string;
+  /** Headers sent with every request: auth and target metadata. */
+  headers: Record<string, string>;
+  /** The record's part of the body. Built by string concatenation around `record.json`, never by re-parsing it. */
+  frame(record: Delivery): string;
+  /** The request body for these items, in order. */
+  body(items: readonly BatchItem[]): string;
+  /** Headers that depend on the exact bytes sent (HMAC signatures). */
+  sign?(body: Buffer): Record<string, string>;
+  /** Per-item outcome of a 2xx response; without it a 2xx delivers the whole batch. */
+  results?(responseText: string, items: readonly BatchItem[], retryStatuses: ReadonlySet<number>): ItemResults;
+  /** Hard limit of the target on the uncompressed body, whatever `batch.max_bytes` says. */
+  maxUncompressedBytes?: number;
+  /** Records whose frame is larger than this are dead-lettered rather than sent (the target would truncate them). */
+  maxRecordBytes?: number;
+}
