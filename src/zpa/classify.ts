@@ -1,0 +1,54 @@
+/**
+ * Tells which log type a record is: by Fluent Bit tag (`zpa.<id>`), else by which keys it carries. Records hold no
+ * log-type field, but each LSS type has its own key set, so the schema whose field set best overlaps the record's
+ * keys (Jaccard similarity) wins, if the overlap is convincing.
+ */
+import type { LogSchema, SchemaSet } from './schema.js';
+
+const TAG_PREFIX = 'zpa.';
+/** Below this similarity a record is not called any type: an unrelated object must not be forced into one. */
+const MIN_SIMILARITY = 0.4;
+
+export class Classifier {
+  /** Bit i set: schemas[i] has a field of this name. */
+  private readonly keyMask = new Map<string, number>();
+  private readonly counts: Int32Array;
+
+  constructor(private readonly set: SchemaSet) {
+    if (set.schemas.length > 31) throw new Error('key-signature classification supports up to 31 log types');
+    set.schemas.forEach((schema, i) => {
+      for (const f of schema.fields) this.keyMask.set(f.name, (this.keyMask.get(f.name) ?? 0) | (1 << i));
+    });
+    this.counts = new Int32Array(set.schemas.length);
+  }
+
+  /** The schema a `zpa.<id>` tag names; undefined for any other tag (then classify by keys). */
+  byTag(tag: string): LogSchema | undefined {
+    return tag.startsWith(TAG_PREFIX) ? this.set.byId.get(tag.slice(TAG_PREFIX.length)) : undefined;
+  }
+
+  /** Call `countKey` for each record key, then `best(keyCount)`. */
+  reset(): void {
+    this.counts.fill(0);
+  }
+
+  countKey(key: string): void {
+    let mask = this.keyMask.get(key);
+    if (mask === undefined) return;
+    for (let i = 0; mask !== 0; i++, mask >>>= 1) if (mask & 1) this.counts[i]++;
+  }
+
+  best(keyCount: number): LogSchema | undefined {
+    let best: LogSchema | undefined;
+    let bestScore = MIN_SIMILARITY;
+    this.set.schemas.forEach((schema, i) => {
+      const common = this.counts[i];
+      const score = common / (keyCount + schema.fields.length - common);
+      if (score > bestScore) {
+        bestScore = score;
+        best = schema;
+      }
+    });
+    return best;
+  }
+}

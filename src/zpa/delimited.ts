@@ -1,0 +1,150 @@
+/**
+ * Parses LSS CSV/TSV lines (`<ctime> User Activity zpa-lss: ,v1,v2,...`) into JSON object text, using the template's
+ * field positions. LSS does not quote values, so a value may contain the separator (ConnectionID always does in CSV):
+ * the line is aligned to the template by its typed positions (integers, floats, timestamps, quoted strings and JSON
+ * documents must parse), giving extra pieces first to the fields known to hold the separator.
+ */
+import { MARKER, type LssFormat, type LssTemplate, type Placeholder, type TemplateSet } from './templates.js';
+
+const CTIME_TAIL = /[A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d \d{4}$/;
+const INTEGER = /^-?\d+$/;
+const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const ISO_START = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d/;
+/** Alignment gives up beyond this many search steps (a line with many separators inside free-text values). */
+const MAX_STEPS = 20_000;
+
+export type DelimitedResult =
+  | { ok: true; template: LssTemplate; json: string; header: string }
+  | { ok: false; error: string };
+
+/** Where the `zpa-lss:` marker ends in `line`, or -1. */
+export function findMarker(line: string): { start: number; end: number } | undefined {
+  const m = MARKER.exec(line);
+  return m ? { start: m.index, end: m.index + m[0].length } : undefined;
+}
+
+/**
+ * `logType` restricts the templates tried (from the tag); `isJsonField(logType, key)` says which keys the schema
+ * types as `json`, whose values are JSON documents that must parse whole.
+ */
+export function parseDelimited(
+  line: string,
+  marker: { start: number; end: number },
+  templates: TemplateSet,
+  logType: string | undefined,
+  isJsonField: (logType: string, key: string) => boolean,
+): DelimitedResult {
+  let bodyStart = marker.end;
+  while (line.charCodeAt(bodyStart) === 32) bodyStart++;
+  const sep = line[bodyStart];
+  const format: LssFormat | undefined = sep === ',' ? 'csv' : sep === '\t' ? 'tsv' : undefined;
+  if (format === undefined) return { ok: false, error: `expected ',' or a tab after ${line.slice(marker.start, marker.end)}` };
+  const before = line.slice(0, marker.start).trimEnd();
+  const pieces = line.slice(bodyStart + 1).split(sep);
+  const candidates = templates.templates
+    .filter((t) => t.format === format && (logType === undefined || t.logType === logType))
+    .filter((t) => before === t.label || before.endsWith(' ' + t.label))
+    .map((t) => ({ t, fields: t.placeholders.slice(t.firstField) }))
+    .sort((a, b) => Number(b.fields.length === pieces.length) - Number(a.fields.length === pieces.length));
+  if (candidates.length === 0) {
+    return { ok: false, error: `no ${format.toUpperCase()} template${logType ? ` of ${logType}` : ''} has the label before the marker: ${JSON.stringify(before.slice(-48))}` };
+  }
+  for (const { t, fields } of candidates) {
+    const counts = align(pieces, fields, sep, templates.separatorFields[format], (key) => isJsonField(t.logType, key));
+    if (counts === undefined) continue;
+    const head = before.slice(0, before.length - t.label.length).trimEnd();
+    let header = head;
+    let json = '{';
+    if (t.firstField > 0) {
+      const m = CTIME_TAIL.exec(head);
+      header = m ? head.slice(0, m.index).trimEnd() : head;
+      json += JSON.stringify(t.placeholders[0].key) + ':' + JSON.stringify(m ? m[0] : '');
+    }
+    let p = 0;
+    fields.forEach((f, i) => {
+      const parts = pieces.slice(p, p + counts[i]);
+      p += counts[i];
+      json += (json.length > 1 ? ',' : '') + JSON.stringify(f.key) + ':' + valueJson(f, parts, sep);
+    });
+    return { ok: true, template: t, json: json + '}', header };
+  }
+  const sizes = [...new Set(candidates.map((c) => c.fields.length))].join(' or ');
+  return { ok: false, error: `${format}: ${pieces.length} values do not fit the ${sizes} typed positions of the ${candidates[0].t.logType} template` };
+}
+
+function valueJson(f: Placeholder, parts: string[], sep: string): string {
+  const text = parts.join(sep);
+  if (f.list) {
+    // LSS joins list elements with a comma in both CSV and TSV.
+    if (text === '') return '[]';
+    return '[' + text.split(',').map((e) => (f.conv === 'd' && JSON_NUMBER.test(e) ? e : JSON.stringify(e))).join(',') + ']';
+  }
+  if (f.conv === 'j' && text !== '') return text;
+  if ((f.conv === 'd' || f.conv === 'f') && JSON_NUMBER.test(text)) return text;
+  return JSON.stringify(text);
+}
+
+/** Fits one piece only, and the piece must look like its type (or be empty). */
+function singleFits(f: Placeholder, piece: string): boolean {
+  if (f.time === 'iso8601') return piece === '' || ISO_START.test(piece);
+  if (f.time === 'time') return piece === '' || CTIME_TAIL.test(piece);
+  if (f.list) return true;
+  if (f.conv === 'd') return piece === '' || INTEGER.test(piece);
+  if (f.conv === 'f') return piece === '' || NUMBER.test(piece);
+  return true;
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How many pieces each field takes, found by a depth-first search over the typed positions with a memo of dead ends.
+ * Returns undefined when no reading fits.
+ */
+function align(
+  pieces: readonly string[],
+  fields: readonly Placeholder[],
+  sep: string,
+  separatorFields: ReadonlySet<string>,
+  isJsonField: (key: string) => boolean,
+): number[] | undefined {
+  const n = fields.length;
+  const m = pieces.length;
+  if (m < n) return undefined;
+  const counts = new Array<number>(n).fill(1);
+  const dead = new Set<number>();
+  let steps = 0;
+  const fits = (fi: number, pi: number, k: number): boolean => {
+    const f = fields[fi];
+    const json = f.conv === 'j' || isJsonField(f.key);
+    if (k === 1 && !json) return singleFits(f, pieces[pi]);
+    const joined = k === 1 ? pieces[pi] : pieces.slice(pi, pi + k).join(sep);
+    if (json) return (k === 1 && joined === '') || ((f.conv !== 'j' || joined.startsWith('"')) && parsesAsJson(joined));
+    return (f.conv === 's' || f.list) && f.time === undefined;
+  };
+  const search = (fi: number, pi: number): boolean => {
+    if (fi === n) return pi === m;
+    const key = fi * (m + 1) + pi;
+    if (dead.has(key) || ++steps > MAX_STEPS) return false;
+    const maxK = m - pi - (n - fi - 1);
+    const order: number[] = [];
+    if (separatorFields.has(fields[fi].key) && maxK >= 2) order.push(2, 1);
+    else order.push(1);
+    for (let k = order.length === 2 ? 3 : 2; k <= maxK; k++) order.push(k);
+    for (const k of order) {
+      if (k > maxK || !fits(fi, pi, k)) continue;
+      counts[fi] = k;
+      if (search(fi + 1, pi + k)) return true;
+    }
+    dead.add(key);
+    return false;
+  };
+  return search(0, 0) ? counts : undefined;
+}

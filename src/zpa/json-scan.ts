@@ -1,0 +1,250 @@
+/**
+ * A small JSON scanner that walks one top-level object once and records where each key and value sits in the text,
+ * without building objects. Number tokens stay text, so integers above 2^53 keep every digit. Strict JSON: a record
+ * the scanner accepts can be passed on verbatim as valid JSON.
+ */
+
+export const enum Kind {
+  String,
+  Number,
+  True,
+  False,
+  Null,
+  Object,
+  Array,
+}
+
+const KIND_NAMES = ['string', 'number', 'true', 'false', 'null', 'object', 'array'];
+export function kindName(kind: Kind): string {
+  return KIND_NAMES[kind];
+}
+
+/** The members of one scanned object, as offsets into the source text (reused between records). */
+export class Members {
+  count = 0;
+  keyStart: number[] = [];
+  keyEnd: number[] = [];
+  /** The key contains a backslash escape and must be decoded. */
+  keyEscaped: boolean[] = [];
+  valueStart: number[] = [];
+  valueEnd: number[] = [];
+  kind: Kind[] = [];
+  /** For numbers: no fraction or exponent. For strings: contains an escape. */
+  flag: boolean[] = [];
+}
+
+/** Scans JSON text; after a failure `error` says what and where. */
+export class JsonScanner {
+  error = '';
+  private src = '';
+  private kind: Kind = Kind.Null;
+  private flag = false;
+
+  /**
+   * Scans the object starting at `src[start] === '{'` into `into`. Returns the index just after its closing `}`,
+   * or -1 (see `error`).
+   */
+  scanObject(src: string, start: number, into: Members): number {
+    this.src = src;
+    this.error = '';
+    into.count = 0;
+    let i = this.ws(start + 1);
+    if (src.charCodeAt(i) === 125 /* } */) return i + 1;
+    for (;;) {
+      if (src.charCodeAt(i) !== 34) return this.fail(i, 'expected a key string');
+      const keyEnd = this.string(i);
+      if (keyEnd < 0) return -1;
+      const n = into.count++;
+      into.keyStart[n] = i + 1;
+      into.keyEnd[n] = keyEnd - 1;
+      into.keyEscaped[n] = this.flag;
+      i = this.ws(keyEnd);
+      if (src.charCodeAt(i) !== 58 /* : */) return this.fail(i, "expected ':' after a key");
+      i = this.ws(i + 1);
+      const valueEnd = this.value(i, 0);
+      if (valueEnd < 0) return -1;
+      into.valueStart[n] = i;
+      into.valueEnd[n] = valueEnd;
+      into.kind[n] = this.kind;
+      into.flag[n] = this.flag;
+      i = this.ws(valueEnd);
+      const c = src.charCodeAt(i);
+      if (c === 125) return i + 1;
+      if (c !== 44 /* , */) return this.fail(i, "expected ',' or '}' after a value");
+      i = this.ws(i + 1);
+    }
+  }
+
+  /** Scans one JSON value at `start`; returns its end, or -1. `lastKind` tells what it was. */
+  scanValue(src: string, start: number): number {
+    this.src = src;
+    this.error = '';
+    return this.value(start, 0);
+  }
+
+  get lastKind(): Kind {
+    return this.kind;
+  }
+
+  /** After scanValue of a number: integer syntax. After a string: has escapes. */
+  get lastFlag(): boolean {
+    return this.flag;
+  }
+
+  private ws(i: number): number {
+    return skipWhitespace(this.src, i);
+  }
+
+  private fail(at: number, what: string): -1 {
+    const near = this.src.slice(at, at + 24);
+    this.error = at >= this.src.length ? `${what}, got end of text at offset ${at}` : `${what} at offset ${at}, near ${JSON.stringify(near)}`;
+    return -1;
+  }
+
+  private value(i: number, depth: number): number {
+    const src = this.src;
+    const c = src.charCodeAt(i);
+    switch (c) {
+      case 34:
+        this.kind = Kind.String;
+        return this.string(i);
+      case 123:
+        return this.container(i, depth, true);
+      case 91:
+        return this.container(i, depth, false);
+      case 116:
+        this.kind = Kind.True;
+        return src.startsWith('true', i) ? i + 4 : this.fail(i, 'expected a value');
+      case 102:
+        this.kind = Kind.False;
+        return src.startsWith('false', i) ? i + 5 : this.fail(i, 'expected a value');
+      case 110:
+        this.kind = Kind.Null;
+        return src.startsWith('null', i) ? i + 4 : this.fail(i, 'expected a value');
+      default:
+        if (c === 45 || (c >= 48 && c <= 57)) {
+          this.kind = Kind.Number;
+          return this.number(i);
+        }
+        return this.fail(i, 'expected a value');
+    }
+  }
+
+  /** Returns the index after the closing quote; sets flag when the string has escapes. */
+  private string(start: number): number {
+    const src = this.src;
+    let escaped = false;
+    let i = start + 1;
+    for (;;) {
+      const c = src.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92) {
+        escaped = true;
+        const e = src.charCodeAt(i + 1);
+        if (e === 117 /* u */) {
+          if (!/^[0-9a-fA-F]{4}$/.test(src.slice(i + 2, i + 6))) return this.fail(i, 'bad \\u escape in a string');
+          i += 6;
+        } else if (e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) {
+          i += 2;
+        } else {
+          return this.fail(i, 'bad escape in a string');
+        }
+        continue;
+      }
+      if (c < 32 || Number.isNaN(c)) return this.fail(i, Number.isNaN(c) ? 'unterminated string' : 'control character in a string');
+      i++;
+    }
+    this.flag = escaped;
+    return i + 1;
+  }
+
+  private number(start: number): number {
+    const src = this.src;
+    let i = start;
+    if (src.charCodeAt(i) === 45) i++;
+    let c = src.charCodeAt(i);
+    if (c === 48) i++;
+    else if (c >= 49 && c <= 57) while ((c = src.charCodeAt(++i)) >= 48 && c <= 57);
+    else return this.fail(i, 'bad number');
+    let integer = true;
+    if (src.charCodeAt(i) === 46) {
+      integer = false;
+      const d = ++i;
+      while ((c = src.charCodeAt(i)) >= 48 && c <= 57) i++;
+      if (i === d) return this.fail(i, 'bad number');
+    }
+    c = src.charCodeAt(i);
+    if (c === 101 || c === 69) {
+      integer = false;
+      c = src.charCodeAt(++i);
+      if (c === 43 || c === 45) i++;
+      const d = i;
+      while ((c = src.charCodeAt(i)) >= 48 && c <= 57) i++;
+      if (i === d) return this.fail(i, 'bad number');
+    }
+    this.flag = integer;
+    return i;
+  }
+
+  private container(start: number, depth: number, isObject: boolean): number {
+    if (depth > 64) return this.fail(start, 'nesting deeper than 64');
+    const src = this.src;
+    const close = isObject ? 125 : 93;
+    let i = this.ws(start + 1);
+    if (src.charCodeAt(i) !== close) {
+      for (;;) {
+        if (isObject) {
+          if (src.charCodeAt(i) !== 34) return this.fail(i, 'expected a key string');
+          i = this.string(i);
+          if (i < 0) return -1;
+          i = this.ws(i);
+          if (src.charCodeAt(i) !== 58) return this.fail(i, "expected ':' after a key");
+          i = this.ws(i + 1);
+        }
+        i = this.value(i, depth + 1);
+        if (i < 0) return -1;
+        i = this.ws(i);
+        const c = src.charCodeAt(i);
+        if (c === close) break;
+        if (c !== 44) return this.fail(i, isObject ? "expected ',' or '}'" : "expected ',' or ']'");
+        i = this.ws(i + 1);
+      }
+    }
+    this.kind = isObject ? Kind.Object : Kind.Array;
+    return i + 1;
+  }
+}
+
+/** The index of the first non-whitespace character of `src` at or after `i`. */
+export function skipWhitespace(src: string, i: number): number {
+  for (;;) {
+    const c = src.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+    else return i;
+  }
+}
+
+/** The text of a JSON string token's content, decoded only when it has escapes. */
+export function stringContent(src: string, start: number, end: number, escaped: boolean): string {
+  return escaped ? (JSON.parse(src.slice(start, end)) as string) : src.slice(start + 1, end - 1);
+}
+
+/** JSON text of `value` without insignificant whitespace (so it fits on one NDJSON line); undefined if not JSON. */
+export function minifyJson(scanner: JsonScanner, text: string): string | undefined {
+  const start = skipWhitespace(text, 0);
+  const end = scanner.scanValue(text, start);
+  if (end < 0 || skipWhitespace(text, end) !== text.length) return undefined;
+  let out = '';
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // skip over the string, honouring escapes
+      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from, end);
+}

@@ -1,0 +1,162 @@
+/**
+ * One record in, one outcome out: parse (JSON line, CSV/TSV line or a decoded record), classify, validate and coerce
+ * against the schema, enrich. For the dominant input, a JSON line, this is a single pass over the text: the scanner
+ * notes where each value sits, each value is checked in place, and the output is the original text with the few
+ * coerced values replaced and the standard fields spliced in before the closing brace. Nothing is re-serialised,
+ * so big integers pass through digit for digit.
+ */
+import type { LogSchema, SchemaSet } from './schema.js';
+import { Classifier } from './classify.js';
+import { findMarker, parseDelimited } from './delimited.js';
+import { Enricher, type RecordContext, type ZpaOptions } from './enrich.js';
+import { FieldCheck } from './field-check.js';
+import { IndicatorSet } from './indicators.js';
+import { JsonScanner, Kind, Members, skipWhitespace } from './json-scan.js';
+import { recordToJson } from './record-json.js';
+import { loadTemplates, type TemplateSet } from './templates.js';
+
+export type Outcome =
+  | { ok: true; logType: string; json: string; eventTimeMs: number }
+  | { ok: false; logType: string | undefined; reason: RejectReason; detail: string; raw: string };
+
+/** unparsable: not JSON or CSV/TSV at all; unclassified: no log type fits; invalid: a field breaks its schema. */
+export type RejectReason = 'unparsable' | 'unclassified' | 'invalid';
+
+const decoder = new TextDecoder();
+
+export class ZpaProcessor {
+  private readonly classifier: Classifier;
+  private readonly enricher: Enricher;
+  private readonly templates: TemplateSet;
+  private readonly scanner = new JsonScanner();
+  private readonly members = new Members();
+  private readonly check = new FieldCheck();
+  private readonly indicators = new IndicatorSet();
+  /** The current record's keys (reused). */
+  private readonly keys: string[] = [];
+  /** seen[field.index] === generation: the field was present in the current record (no clearing per record). */
+  private readonly seen: Int32Array;
+  private generation = 0;
+
+  constructor(
+    private readonly schemas: SchemaSet,
+    options: ZpaOptions = {},
+    templates?: TemplateSet,
+  ) {
+    this.classifier = new Classifier(schemas);
+    this.enricher = new Enricher(options);
+    this.templates = templates ?? loadTemplates();
+    this.seen = new Int32Array(Math.max(...schemas.schemas.map((s) => s.fields.length)));
+  }
+
+  process(record: Record<string, unknown>, ctx: RecordContext): Outcome {
+    const line = lineOf(record);
+    if (line === undefined) return this.processJson(recordToJson(record), 0, '', this.classifier.byTag(ctx.tag), ctx);
+    return this.processLine(line, ctx);
+  }
+
+  /** A raw LSS line: JSON after optional text (a syslog header), or the CSV/TSV template with its `zpa-lss:` prefix. */
+  processLine(line: string, ctx: RecordContext): Outcome {
+    let end = line.length;
+    while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
+    if (end !== line.length) line = line.slice(0, end);
+    const tagged = this.classifier.byTag(ctx.tag);
+    const brace = line.indexOf('{');
+    const marker = findMarker(line);
+    if (marker !== undefined && (brace < 0 || marker.start < brace)) {
+      const parsed = parseDelimited(line, marker, this.templates, tagged?.id, (logType, key) => this.schemas.byId.get(logType)?.byKey.get(key)?.type === 'json');
+      if (!parsed.ok) return reject(tagged, 'unparsable', parsed.error, line);
+      const outcome = this.processJson(parsed.json, 0, parsed.header, this.schemas.byId.get(parsed.template.logType), ctx);
+      return outcome.ok ? outcome : { ...outcome, raw: line };
+    }
+    if (brace < 0) return reject(tagged, 'unparsable', 'no JSON object and no LSS CSV/TSV prefix in the line', line);
+    return this.processJson(line, brace, line.slice(0, brace), tagged, ctx);
+  }
+
+  private processJson(text: string, start: number, linePrefix: string, schema: LogSchema | undefined, ctx: RecordContext): Outcome {
+    const m = this.members;
+    const scanner = this.scanner;
+    const close = scanner.scanObject(text, start, m);
+    if (close < 0) return reject(schema, 'unparsable', `not valid JSON: ${scanner.error}`, text);
+    if (skipWhitespace(text, close) !== text.length) return reject(schema, 'unparsable', `not valid JSON: text after the object at offset ${close}`, text);
+
+    const count = m.count;
+    const keys = keysOf(text, m, this.keys);
+    if (schema === undefined) {
+      const classifier = this.classifier;
+      classifier.reset();
+      for (let i = 0; i < count; i++) classifier.countKey(keys[i]);
+      schema = classifier.best(count);
+      if (schema === undefined) return reject(undefined, 'unclassified', `no log type matches the keys ${describeKeys(keys, count)}`, text);
+    }
+
+    const gen = ++this.generation;
+    const seen = this.seen;
+    const check = this.check;
+    const indicators = this.indicators;
+    indicators.clear();
+    let eventMs = NaN;
+    let eventField = Infinity;
+    let out = '';
+    let from = start;
+    for (let i = 0; i < count; i++) {
+      const field = schema.byKey.get(keys[i]);
+      if (field === undefined) continue; // unknown keys are kept as they are
+      seen[field.index] = gen;
+      const vs = m.valueStart[i];
+      const ve = m.valueEnd[i];
+      const kind = m.kind[i];
+      if (!check.check(field, text, vs, ve, kind, m.flag[i])) {
+        return reject(schema, 'invalid', `field ${field.name}: ${check.error}`, text);
+      }
+      if (check.replacement !== undefined) {
+        out += text.slice(from, vs) + check.replacement;
+        from = ve;
+      }
+      if (field.isEventTime && field.index < eventField && !Number.isNaN(check.ms)) {
+        eventMs = check.ms;
+        eventField = field.index;
+      }
+      const ind = field.indicators;
+      if (ind.length !== 0 && (kind === Kind.String || field.type === 'string')) {
+        for (let j = 0; j < ind.length; j++) indicators.add(ind[j], check.content);
+      }
+    }
+    for (const field of schema.requiredFields) {
+      if (seen[field.index] !== gen) return reject(schema, 'invalid', `field ${field.name}: required, missing`, text);
+    }
+
+    const parseMs = Date.now();
+    if (Number.isNaN(eventMs)) eventMs = parseMs;
+    const extra = this.enricher.members(schema, eventMs, parseMs, indicators, ctx, linePrefix);
+    const json = count === 0 ? '{' + extra.slice(1) + '}' : out + text.slice(from, close - 1) + extra + '}';
+    return { ok: true, logType: schema.name, json, eventTimeMs: eventMs };
+  }
+}
+
+/** The raw line of a `Format none` record (`{log: "..."}`), or undefined for a parsed (`Format json`) record. */
+function lineOf(record: Record<string, unknown>): string | undefined {
+  const log = record.log;
+  if (log === undefined) return undefined;
+  for (const k in record) if (k !== 'log') return undefined;
+  if (typeof log === 'string') return log;
+  if (log instanceof Uint8Array) return decoder.decode(log);
+  return undefined;
+}
+
+function keysOf(text: string, m: Members, keys: string[]): string[] {
+  for (let i = 0; i < m.count; i++) {
+    const k = text.slice(m.keyStart[i], m.keyEnd[i]);
+    keys[i] = m.keyEscaped[i] ? (JSON.parse('"' + k + '"') as string) : k;
+  }
+  return keys;
+}
+
+function describeKeys(keys: readonly string[], count: number): string {
+  const shown = keys.slice(0, Math.min(count, 6)).join(', ');
+  return count > 6 ? `${shown}, … (${count} keys)` : `${shown || '(none)'}`;
+}
+
+function reject(schema: LogSchema | undefined, reason: RejectReason, detail: string, raw: string): Outcome {
+  return { ok: false, logType: schema?.name, reason, detail, raw };
+}

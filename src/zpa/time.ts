@@ -1,0 +1,226 @@
+/**
+ * Timestamp parsers compiled from a schema's `timeFormats` (Panther names: rfc3339, unix, unix_ms, unix_us, unix_ns,
+ * or a strftime pattern). A parser returns epoch milliseconds, or NaN when the text does not match. strftime parsers
+ * also render the canonical text, so a ctime day written with one space is normalised to the `%e` padded form.
+ */
+
+const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export interface TimeParser {
+  /** The schema's spelling of the format, for error messages. */
+  readonly format: string;
+  /** Epoch ms of `text`, or NaN. */
+  parse(text: string): number;
+  /** The text this format would print for `ms`, when the format has one canonical spelling worth normalising to. */
+  canonical?(ms: number): string;
+  /** Whether the value arrives as a JSON number (unix_*), not a string. */
+  readonly numeric: boolean;
+}
+
+/** Throws an Error with the problem when the format is not supported. */
+export function compileTimeFormat(format: string): TimeParser {
+  switch (format) {
+    case 'rfc3339':
+      return { format, parse: parseRfc3339, numeric: false };
+    case 'unix':
+      return unixParser(format, 1000);
+    case 'unix_ms':
+      return unixParser(format, 1);
+    case 'unix_us':
+      return unixParser(format, 0.001);
+    case 'unix_ns':
+      return unixParser(format, 0.000001);
+    default:
+      return compileStrftime(format);
+  }
+}
+
+function unixParser(format: string, toMs: number): TimeParser {
+  return {
+    format,
+    numeric: true,
+    parse(text: string): number {
+      if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;
+      return Math.floor(Number(text) * toMs);
+    },
+  };
+}
+
+function digits(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function daysInMonth(year: number, month0: number): number {
+  return new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
+}
+
+/** `2019-05-30T08:20:42.230Z`, any fraction length, `Z` or `±hh:mm` (also lower-case `t`/`z` and a space, per RFC 3339). */
+export function parseRfc3339(s: string): number {
+  if (s.length < 20) return NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  const t = s.charCodeAt(10);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
+  if (second < 0 || second > 60 || s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':') return NaN;
+  if (t !== 84 && t !== 116 && t !== 32) return NaN;
+  if (day > daysInMonth(year, month - 1)) return NaN;
+  let i = 19;
+  let ms = 0;
+  if (s[i] === '.') {
+    const start = ++i;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    if (i === start) return NaN;
+    ms = Math.floor(Number('0.' + s.slice(start, i)) * 1000);
+  }
+  let offsetMin = 0;
+  const z = s[i];
+  if ((z === 'Z' || z === 'z') && i + 1 === s.length) {
+    // UTC
+  } else if ((z === '+' || z === '-') && i + 6 === s.length && s[i + 3] === ':') {
+    const oh = digits(s, i + 1, 2);
+    const om = digits(s, i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
+    offsetMin = (oh * 60 + om) * (z === '+' ? 1 : -1);
+  } else {
+    return NaN;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
+}
+
+type Directive = 'a' | 'b' | 'e' | 'd' | 'm' | 'H' | 'M' | 'S' | 'Y';
+type Part = { literal: string } | { directive: Directive };
+
+const SUPPORTED = new Set<string>(['a', 'b', 'e', 'd', 'm', 'H', 'M', 'S', 'Y']);
+
+function compileStrftime(format: string): TimeParser {
+  const parts: Part[] = [];
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== '%') {
+      parts.push({ literal: format[i] });
+      continue;
+    }
+    const d = format[++i];
+    if (d === undefined || !SUPPORTED.has(d)) {
+      throw new Error(`time format ${JSON.stringify(format)}: unsupported directive %${d ?? ''} (supported: rfc3339, unix, unix_ms, unix_us, unix_ns, strftime %${[...SUPPORTED].join(' %')})`);
+    }
+    parts.push({ directive: d as Directive });
+  }
+  return {
+    format,
+    numeric: false,
+    parse: (text) => parseStrftime(parts, text),
+    canonical: (ms) => renderStrftime(parts, new Date(ms)),
+  };
+}
+
+/** strptime semantics: a space in the format matches one or more spaces; `%e` takes an optional pad space. */
+function parseStrftime(parts: readonly Part[], s: string): number {
+  let i = 0;
+  let year = -1;
+  let month = -1;
+  let day = -1;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let weekday = -1;
+  for (const part of parts) {
+    if ('literal' in part) {
+      if (s[i] !== part.literal) return NaN;
+      i++;
+      if (part.literal === ' ') while (s[i] === ' ') i++;
+      continue;
+    }
+    switch (part.directive) {
+      case 'a':
+        weekday = DAY_NAMES.indexOf(s.slice(i, i + 3));
+        if (weekday < 0) return NaN;
+        i += 3;
+        break;
+      case 'b':
+        month = MONTH_NAMES.indexOf(s.slice(i, i + 3));
+        if (month < 0) return NaN;
+        i += 3;
+        break;
+      case 'e':
+      case 'd': {
+        if (s[i] === ' ') i++;
+        const two = digits(s, i, 2);
+        if (two >= 0) {
+          day = two;
+          i += 2;
+        } else {
+          day = digits(s, i, 1);
+          i += 1;
+        }
+        if (day < 1) return NaN;
+        break;
+      }
+      case 'm':
+        month = digits(s, i, 2) - 1;
+        i += 2;
+        if (month < 0 || month > 11) return NaN;
+        break;
+      case 'H':
+        hour = digits(s, i, 2);
+        i += 2;
+        if (hour < 0 || hour > 23) return NaN;
+        break;
+      case 'M':
+        minute = digits(s, i, 2);
+        i += 2;
+        if (minute < 0 || minute > 59) return NaN;
+        break;
+      case 'S':
+        second = digits(s, i, 2);
+        i += 2;
+        if (second < 0 || second > 60) return NaN;
+        break;
+      case 'Y':
+        year = digits(s, i, 4);
+        i += 4;
+        if (year < 0) return NaN;
+        break;
+    }
+  }
+  if (i !== s.length || year < 0 || month < 0 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  const ms = Date.UTC(year, month, day, hour, minute, second);
+  if (weekday >= 0 && new Date(ms).getUTCDay() !== weekday) return NaN;
+  return ms;
+}
+
+function pad2(n: number, fill: string): string {
+  return n < 10 ? fill + n : String(n);
+}
+
+function renderStrftime(parts: readonly Part[], d: Date): string {
+  let out = '';
+  for (const part of parts) {
+    if ('literal' in part) {
+      out += part.literal;
+      continue;
+    }
+    switch (part.directive) {
+      case 'a': out += DAY_NAMES[d.getUTCDay()]; break;
+      case 'b': out += MONTH_NAMES[d.getUTCMonth()]; break;
+      case 'e': out += pad2(d.getUTCDate(), ' '); break;
+      case 'd': out += pad2(d.getUTCDate(), '0'); break;
+      case 'm': out += pad2(d.getUTCMonth() + 1, '0'); break;
+      case 'H': out += pad2(d.getUTCHours(), '0'); break;
+      case 'M': out += pad2(d.getUTCMinutes(), '0'); break;
+      case 'S': out += pad2(d.getUTCSeconds(), '0'); break;
+      case 'Y': out += String(d.getUTCFullYear()).padStart(4, '0'); break;
+    }
+  }
+  return out;
+}
