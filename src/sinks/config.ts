@@ -4,9 +4,14 @@ import type { DeadLetterWriter } from './dead-letter.js';
 import { FileSink, fileSinkConfigSchema } from './file.js';
 import { HttpSink } from './http-sink.js';
 import type { Preset } from './preset.js';
+import { datadogPreset, datadogSinkConfigSchema } from './presets/datadog.js';
+import { bulkUrl, elasticBulkPreset, elasticBulkSinkConfigSchema } from './presets/elastic-bulk.js';
 import { jsonArrayPreset, jsonArraySinkConfigSchema } from './presets/json-array.js';
 import { ndjsonPreset, ndjsonSinkConfigSchema } from './presets/ndjson.js';
+import { lokiPreset, lokiSinkConfigSchema } from './presets/loki.js';
 import { pantherSinkConfigSchema } from './presets/panther.js';
+import { splunkHecPreset, splunkHecSinkConfigSchema } from './presets/splunk-hec.js';
+import { sumoPreset, sumoSinkConfigSchema } from './presets/sumo.js';
 import type { Sink } from './sink.js';
 
 /** One entry of the `sinks:` list, discriminated by `type`. */
@@ -15,6 +20,11 @@ export const sinkConfigSchema = z.discriminatedUnion('type', [
   ndjsonSinkConfigSchema,
   jsonArraySinkConfigSchema,
   pantherSinkConfigSchema,
+  splunkHecSinkConfigSchema,
+  elasticBulkSinkConfigSchema,
+  datadogSinkConfigSchema,
+  lokiSinkConfigSchema,
+  sumoSinkConfigSchema,
 ]);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
@@ -30,11 +40,22 @@ function presetFor(config: Exclude<SinkConfig, { type: 'file' }>): Preset {
       return ndjsonPreset(config.auth);
     case 'json_array':
       return jsonArrayPreset(config.auth);
+    case 'splunk_hec':
+      return splunkHecPreset(config);
+    case 'elastic_bulk':
+      return elasticBulkPreset(config);
+    case 'datadog':
+      return datadogPreset(config);
+    case 'loki':
+      return lokiPreset(config);
+    case 'sumo':
+      return sumoPreset(config);
   }
 }
 
 export function createSink(config: SinkConfig, deps: SinkDeps): Sink {
   if (config.type === 'file') return new FileSink(config, deps.logger);
   if (!config.tls.verify) deps.logger?.warn({ sink: config.name }, 'TLS certificate verification is off for this sink');
-  return new HttpSink({ config, preset: presetFor(config), deadLetter: deps.deadLetter, logger: deps.logger });
+  const url = config.type === 'elastic_bulk' ? bulkUrl(config.url) : config.url;
+  return new HttpSink({ config: { ...config, url }, preset: presetFor(config), deadLetter: deps.deadLetter, logger: deps.logger });
 }

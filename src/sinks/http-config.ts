@@ -15,7 +15,7 @@ export interface BatchDefaults {
 
 const logTypes = z.array(z.string().min(1)).min(1).optional();
 
-const url = secret.pipe(
+export const httpUrl = secret.pipe(
   z.string().refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), { message: 'expected an http:// or https:// URL' }),
 );
 
@@ -48,7 +48,7 @@ export type TlsConfig = z.output<typeof tls>;
 function commonShape<const C extends readonly [Compression, ...Compression[]]>(type: string, defaults: BatchDefaults, compressions: C, compression: C[number]) {
   return {
     name: z.string().min(1).default(type),
-    url,
+    url: httpUrl,
     log_types: logTypes,
     batch: z
       .object({

@@ -4,7 +4,7 @@ import { compress, contentEncoding } from './compression.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { createHttpClient } from './http-client.js';
 import type { HttpSinkConfig } from './http-config.js';
-import type { BatchItem, Preset } from './preset.js';
+import type { BatchItem, ItemResults, Preset } from './preset.js';
 import { backoffDelay, retryAfterMs, type RetryPolicy } from './retry.js';
 import { emptySinkStats, logTypeFilter, type Delivery, type Settlement, type Sink } from './sink.js';
 
@@ -20,6 +20,11 @@ interface Encoded {
   sent: Buffer;
   uncompressedBytes: number;
 }
+
+type Verdict =
+  | { kind: 'settled' }
+  | { kind: 'split'; why: string }
+  | { kind: 'retry'; items: BatchItem[]; ambiguous: boolean; error: string; retryAfter?: string | string[] };
 
 type Attempt =
   | { status: number; retryAfter: string | string[] | undefined; text: string }
@@ -184,48 +189,69 @@ export class HttpSink implements Sink {
 
       const result = await this.send(encoded);
       if (this.closed) return;
-      let retryAfter: string | string[] | undefined;
-      let lastError: string;
-      if ('error' in result) {
-        const code = result.error.code ?? result.error.name;
-        const timedOut = /TIMEOUT/.test(code) && code !== 'UND_ERR_CONNECT_TIMEOUT';
-        this.count(timedOut ? 'timeout' : 'network');
-        ambiguous = !NOT_SENT_CODES.has(code);
-        lastError = `${code}: ${result.error.message}`;
-      } else if (result.status >= 200 && result.status < 300) {
-        if (!this.preset.results) return this.delivered(items, attempt);
-        const outcome = this.preset.results(result.text, items, this.retry.statuses);
-        this.delivered(outcome.delivered, attempt);
-        this.alreadyPresent(outcome.alreadyPresent);
-        for (const { item, status, detail } of outcome.failed) this.fail([item], `item_${status}`, detail, status);
-        if (outcome.retry.length === 0) return;
-        items = outcome.retry.map((failure) => failure.item);
+      const verdict = this.judge(result, items, attempt, encoded.sent.length);
+      if (verdict.kind === 'settled') return;
+      if (verdict.kind === 'split') return this.split(batch, items, verdict.why);
+      if (verdict.items !== items) {
+        items = verdict.items;
         encoded = undefined;
-        ambiguous = false;
-        for (const { status } of outcome.retry) this.count(`item_${status}`);
-        lastError = `${outcome.retry.length} items answered ${outcome.retry[0].status}`;
-      } else if (result.status === 413) {
-        return this.split(batch, items, `413 from the target at ${encoded.sent.length} bytes`);
-      } else if (this.retry.statuses.has(result.status)) {
-        this.count(String(result.status));
-        ambiguous = AMBIGUOUS_STATUSES.has(result.status);
-        retryAfter = result.retryAfter;
-        lastError = `HTTP ${result.status}: ${excerpt(result.text)}`;
-      } else {
-        this.fail(items, `http_${result.status}`, `the target answered ${result.status}`, result.status, excerpt(result.text));
-        return;
       }
+      ambiguous = verdict.ambiguous;
 
       const now = Date.now();
-      const delay = retryAfterMs(retryAfter, now) ?? backoffDelay(this.retry, attempt);
+      const delay = retryAfterMs(verdict.retryAfter, now) ?? backoffDelay(this.retry, attempt);
       if (now + delay - batch.createdAt > this.retry.maxAgeMs) {
-        this.fail(items, 'max_age', `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${lastError}`);
+        this.fail(items, 'max_age', `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${verdict.error}`);
         return;
       }
       const log = attempt === 0 ? this.logger?.warn.bind(this.logger) : this.logger?.debug.bind(this.logger);
-      log?.({ records: items.length, attempt: attempt + 1, delayMs: delay, error: lastError }, 'batch not delivered; retrying');
+      log?.({ records: items.length, attempt: attempt + 1, delayMs: delay, error: verdict.error }, 'batch not delivered; retrying');
       await this.sleep(delay);
       attempt++;
+    }
+  }
+
+  /** What one attempt's outcome means: all settled, split and go again, or retry (some of) the items. */
+  private judge(result: Attempt, items: BatchItem[], attempt: number, sentBytes: number): Verdict {
+    if ('error' in result) {
+      const code = result.error.code ?? result.error.name;
+      this.count(/TIMEOUT/.test(code) && code !== 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : 'network');
+      return { kind: 'retry', items, ambiguous: !NOT_SENT_CODES.has(code), error: `${code}: ${result.error.message}` };
+    }
+    const { status, text } = result;
+    if (status >= 200 && status < 300) {
+      if (!this.preset.results) {
+        this.delivered(items, attempt);
+        return { kind: 'settled' };
+      }
+      const outcome = this.readResults(text, items);
+      if (!outcome) {
+        // A 2xx we cannot read may have stored everything: resend, counting the duplicate risk.
+        this.count('unreadable_2xx');
+        return { kind: 'retry', items, ambiguous: true, error: `unreadable ${status} answer: ${excerpt(text)}` };
+      }
+      this.delivered(outcome.delivered, attempt);
+      this.alreadyPresent(outcome.alreadyPresent);
+      for (const failure of outcome.failed) this.fail([failure.item], `item_${failure.status}`, failure.detail, failure.status);
+      if (outcome.retry.length === 0) return { kind: 'settled' };
+      for (const failure of outcome.retry) this.count(`item_${failure.status}`);
+      const retry = outcome.retry.map((failure) => failure.item);
+      return { kind: 'retry', items: retry, ambiguous: false, error: `${retry.length} items answered ${outcome.retry[0].status}` };
+    }
+    if (status === 413) return { kind: 'split', why: `413 from the target at ${sentBytes} bytes` };
+    if (this.retry.statuses.has(status)) {
+      this.count(String(status));
+      return { kind: 'retry', items, ambiguous: AMBIGUOUS_STATUSES.has(status), retryAfter: result.retryAfter, error: `HTTP ${status}: ${excerpt(text)}` };
+    }
+    this.fail(items, `http_${status}`, `the target answered ${status}`, status, excerpt(text));
+    return { kind: 'settled' };
+  }
+
+  private readResults(text: string, items: BatchItem[]): ItemResults | undefined {
+    try {
+      return this.preset.results!(text, items, this.retry.statuses);
+    } catch {
+      return undefined;
     }
   }
 

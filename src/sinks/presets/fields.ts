@@ -1,0 +1,23 @@
+/** Small text builders the presets share: times in the formats targets want, and adding fields to a JSON object text. */
+
+/** Epoch seconds with exactly three decimals ("1795413600.005"), from integer arithmetic (no float rounding). */
+export function epochSecondsText(ms: number): string {
+  const whole = Math.round(ms);
+  return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')}`;
+}
+
+/** Epoch nanoseconds as a decimal string (Loki); exact for sub-millisecond times too. */
+export function epochNanosText(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  return `${Math.floor(micros / 1000)}${String(micros % 1000).padStart(3, '0')}000`;
+}
+
+const EMPTY_OBJECT = /^\{\s*\}$/;
+
+/**
+ * Insert `members` (e.g. `"a":1,"b":"x"`, already JSON) at the start of a JSON object text, without parsing it:
+ * the record text stays byte for byte, including integers beyond 2^53.
+ */
+export function prependMembers(members: string, json: string): string {
+  return EMPTY_OBJECT.test(json) ? `{${members}}` : `{${members},${json.slice(1)}`;
+}

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { after, test } from 'node:test';
+import type { Delivery } from '../src/pipeline/dispatcher.js';
+import { sinkConfigSchema } from '../src/sinks/config.js';
+import { FAST, relayTo } from './helpers/http-relay.js';
+import { HttpTarget, type ReceivedRequest } from './helpers/http-target.js';
+
+// Two records as the processor hands them over. `a` carries an integer above 2^53 that must arrive digit for digit;
+// `b` a string with quotes, of another log type, from another sender.
+const a: Delivery = { json: '{"ConnectionID":"c1","AuditId":9007199254740993}', logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1795413600005, tag: 'zpa.user', source: 'fb-0' };
+const b: Delivery = { json: '{"ObjectName":"app \\"x\\"","Id":1}', logType: 'Zscaler.ZPA.Audit', eventTimeMs: 1795413601250, tag: 'zpa.audit', source: 'fb-1' };
+
+const targets: HttpTarget[] = [];
+after(() => Promise.all(targets.map((t) => t.stop())));
+
+/** Send a and b through a sink of this config; return the one request the target received. */
+async function capture(config: Record<string, unknown>, path?: string): Promise<ReceivedRequest> {
+  const target = await HttpTarget.create();
+  targets.push(target);
+  const relay = relayTo({ url: target.url(path), ...FAST, ...config });
+  await relay.dispatcher.submit([a, b], []);
+  await relay.close();
+  assert.equal(target.requests.length, 1);
+  assert.deepEqual(relay.deadLetters(), []);
+  return target.requests[0];
+}
+
+test('ndjson: one record per line, bearer auth, no compression by default', async () => {
+  const request = await capture({ type: 'ndjson', auth: { type: 'bearer', token: 't0k' } });
+  assert.equal(request.method, 'POST');
+  assert.equal(request.headers['content-type'], 'application/x-ndjson');
+  assert.equal(request.headers.authorization, 'Bearer t0k');
+  assert.equal(request.headers['content-encoding'], undefined);
+  assert.equal(request.raw.toString(), '{"ConnectionID":"c1","AuditId":9007199254740993}\n{"ObjectName":"app \\"x\\"","Id":1}\n');
+});
+
+test('json_array: one JSON array, basic auth, extra headers from secrets', async () => {
+  process.env.ZPA_RELAY_TEST_HEADER = 'from-env';
+  const request = await capture({ type: 'json_array', auth: { type: 'basic', username: 'relay', password: 'pw' }, headers: { 'X-Custom': { env: 'ZPA_RELAY_TEST_HEADER' } } });
+  assert.equal(request.headers['content-type'], 'application/json');
+  assert.equal(request.headers.authorization, `Basic ${Buffer.from('relay:pw').toString('base64')}`);
+  assert.equal(request.headers['x-custom'], 'from-env');
+  assert.equal(request.raw.toString(), '[{"ConnectionID":"c1","AuditId":9007199254740993},{"ObjectName":"app \\"x\\"","Id":1}]');
+});
+
+test('panther: gzip NDJSON with a shared-secret header, or an HMAC of the exact bytes sent', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-secret-'));
+  writeFileSync(path.join(dir, 'secret'), 'hmac-key\n');
+  const shared = await capture({ type: 'panther', auth: { type: 'header', name: 'X-Panther-Secret', value: 's3cret' } });
+  assert.equal(shared.headers['x-panther-secret'], 's3cret');
+  assert.equal(shared.headers['content-encoding'], 'gzip');
+  assert.equal(shared.text, `${a.json}\n${b.json}\n`);
+
+  const signed = await capture({ type: 'panther', auth: { type: 'hmac', header: 'X-Signature', secret: { file: path.join(dir, 'secret') } } });
+  assert.equal(signed.headers['x-signature'], createHmac('sha256', 'hmac-key').update(signed.raw).digest('hex'));
+});
+
+test('panther: batch.max_bytes may not reach the 1 MB request limit', () => {
+  const result = sinkConfigSchema.safeParse({ type: 'panther', url: 'https://logs.example.com/http/abc', batch: { max_bytes: '1MiB' } });
+  assert.equal(result.success, false);
+  assert.match(JSON.stringify(result.error?.issues), /room for headers/);
+  const defaults = sinkConfigSchema.parse({ type: 'panther', url: 'https://logs.example.com/http/abc' });
+  assert.deepEqual(defaults.type === 'panther' && defaults.batch, { max_bytes: 950_000, max_events: 10_000, max_wait: 1000 });
+});
+
+test('splunk_hec: event envelopes with time, host, source, sourcetype, index; Splunk token', async () => {
+  const request = await capture(
+    { type: 'splunk_hec', token: 'hec-token', index: 'zpa', channel: '0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba' },
+    '/services/collector/event',
+  );
+  assert.equal(request.url, '/services/collector/event');
+  assert.equal(request.headers.authorization, 'Splunk hec-token');
+  assert.equal(request.headers['x-splunk-request-channel'], '0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba');
+  assert.equal(request.headers['content-encoding'], 'gzip');
+  assert.equal(
+    request.text,
+    '{"time":1795413600.005,"host":"fb-0","source":"zpa.user","sourcetype":"Zscaler.ZPA.UserActivity","index":"zpa","event":{"ConnectionID":"c1","AuditId":9007199254740993}}' +
+      '{"time":1795413601.250,"host":"fb-1","source":"zpa.audit","sourcetype":"Zscaler.ZPA.Audit","index":"zpa","event":{"ObjectName":"app \\"x\\"","Id":1}}',
+  );
+});
+
+test('elastic_bulk: create actions with a stable _id and @timestamp, to /_bulk, ApiKey auth', async () => {
+  const request = await capture({ type: 'elastic_bulk', auth: { type: 'api_key', key: 'ZW5jb2RlZA==' }, index: 'logs-zpa.{log_type}-default' }, '/');
+  assert.equal(request.url, '/_bulk');
+  assert.equal(request.headers['content-type'], 'application/x-ndjson');
+  assert.equal(request.headers.authorization, 'ApiKey ZW5jb2RlZA==');
+  const id = (json: string) => createHash('sha256').update(json).digest('base64url');
+  assert.equal(id(a.json), 'LpK00tVkDKnGBNAMkSpSJiUgsdFZDGw9utOZm6UQcew');
+  assert.equal(
+    request.text,
+    `{"create":{"_index":"logs-zpa.zscaler.zpa.useractivity-default","_id":"${id(a.json)}"}}\n` +
+      '{"@timestamp":"2026-11-23T06:00:00.005Z","ConnectionID":"c1","AuditId":9007199254740993}\n' +
+      `{"create":{"_index":"logs-zpa.zscaler.zpa.audit-default","_id":"${id(b.json)}"}}\n` +
+      '{"@timestamp":"2026-11-23T06:00:01.250Z","ObjectName":"app \\"x\\"","Id":1}\n',
+  );
+});
+
+test('elastic_bulk partial failure: only retryable items are re-sent, rejected ones dead-lettered, 409 counted as a prevented duplicate', async () => {
+  const target = await HttpTarget.create();
+  targets.push(target);
+  const item = (status: number, error?: object) => ({ create: { _index: 'logs-zpa-default', status, ...(error ? { error } : {}) } });
+  target.respond = (_, index) =>
+    index === 0
+      ? {
+          status: 200,
+          body: JSON.stringify({
+            errors: true,
+            items: [item(201), item(429, { type: 'es_rejected_execution_exception', reason: 'queue full' }), item(400, { type: 'document_parsing_exception', reason: 'failed to parse field [Id]' }), item(409, { type: 'version_conflict_engine_exception', reason: 'document already exists' })],
+          }),
+        }
+      : { status: 200, body: JSON.stringify({ errors: false, items: [item(201)] }) };
+  const relay = relayTo({ type: 'elastic_bulk', url: target.url(''), ...FAST });
+  const four = [0, 1, 2, 3].map((n) => ({ ...a, json: `{"n":${n}}` }));
+  await relay.dispatcher.submit(four, []);
+
+  assert.equal(target.requests.length, 2);
+  assert.deepEqual(target.requests[1].text.split('\n').filter((line) => !line.startsWith('{"create"')).filter(Boolean), ['{"@timestamp":"2026-11-23T06:00:00.005Z","n":1}']);
+  const letters = relay.deadLetters();
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0].reason, 'item_400');
+  assert.equal(letters[0].detail, 'document_parsing_exception: failed to parse field [Id]');
+  assert.equal(letters[0].raw, '{"n":2}');
+  assert.equal(relay.sink.stats.recordsDelivered, 3);
+  assert.equal(relay.sink.stats.duplicatesPrevented, 1);
+  assert.equal(relay.sink.stats.retries.item_429, 1);
+  await relay.close();
+});
+
+test('datadog: a JSON array of entries with ddsource, service, hostname, ddtags and timestamp in front; DD-API-KEY', async () => {
+  const request = await capture({ type: 'datadog', api_key: 'dd-key', ddtags: 'env:prod' }, '/api/v2/logs');
+  assert.equal(request.headers['dd-api-key'], 'dd-key');
+  assert.equal(request.headers['content-type'], 'application/json');
+  assert.equal(request.headers['content-encoding'], 'gzip');
+  assert.equal(
+    request.text,
+    '[{"ddsource":"zscaler_zpa","service":"zpa","hostname":"fb-0","ddtags":"log_type:Zscaler.ZPA.UserActivity,env:prod","timestamp":1795413600005,"ConnectionID":"c1","AuditId":9007199254740993},' +
+      '{"ddsource":"zscaler_zpa","service":"zpa","hostname":"fb-1","ddtags":"log_type:Zscaler.ZPA.Audit,env:prod","timestamp":1795413601250,"ObjectName":"app \\"x\\"","Id":1}]',
+  );
+});
+
+test("datadog: at most 1000 entries per request, and a record over 1 MB is dead-lettered, not truncated by Datadog", async () => {
+  assert.equal(sinkConfigSchema.safeParse({ type: 'datadog', url: 'https://intake.example.com', api_key: 'k', batch: { max_events: 1001 } }).success, false);
+  const target = await HttpTarget.create();
+  targets.push(target);
+  const relay = relayTo({ type: 'datadog', url: target.url(), api_key: 'k', ...FAST });
+  await relay.dispatcher.submit([{ ...a, json: `{"big":"${'x'.repeat(1_000_001)}"}` }, a], []);
+  assert.equal(relay.deadLetters()[0].reason, 'too_large');
+  assert.equal(target.requests.length, 1);
+  assert.equal(JSON.parse(target.requests[0].text).length, 1);
+  await relay.close();
+});
+
+test('loki: one stream per log type with static labels, nanosecond string timestamps, the record text as the line', async () => {
+  const request = await capture({ type: 'loki', tenant_id: 'zpa', labels: { job: 'zpa-relay', env: 'prod' } }, '/loki/api/v1/push');
+  assert.equal(request.headers['x-scope-orgid'], 'zpa');
+  assert.equal(request.headers['content-type'], 'application/json');
+  assert.equal(
+    request.text,
+    '{"streams":[' +
+      '{"stream":{"job":"zpa-relay","env":"prod","log_type":"Zscaler.ZPA.UserActivity"},"values":[["1795413600005000000","{\\"ConnectionID\\":\\"c1\\",\\"AuditId\\":9007199254740993}"]]},' +
+      '{"stream":{"job":"zpa-relay","env":"prod","log_type":"Zscaler.ZPA.Audit"},"values":[["1795413601250000000","{\\"ObjectName\\":\\"app \\\\\\"x\\\\\\"\\",\\"Id\\":1}"]]}' +
+      ']}',
+  );
+  // The line is the record text exactly: Loki hands back what was sent.
+  const body = JSON.parse(request.text) as { streams: { values: [string, string][] }[] };
+  assert.equal(body.streams[0].values[0][1], a.json);
+});
+
+test('sumo: NDJSON with X-Sumo metadata headers, gzip', async () => {
+  const request = await capture({ type: 'sumo', category: 'security/zpa', source_name: 'zpa-relay', source_host: 'relay-1', fields: { tenant: 'acme', region: 'eu' } }, '/receiver/v1/http/TOKEN');
+  assert.equal(request.headers['x-sumo-category'], 'security/zpa');
+  assert.equal(request.headers['x-sumo-name'], 'zpa-relay');
+  assert.equal(request.headers['x-sumo-host'], 'relay-1');
+  assert.equal(request.headers['x-sumo-fields'], 'tenant=acme,region=eu');
+  assert.equal(request.headers['content-encoding'], 'gzip');
+  assert.equal(request.text, `${a.json}\n${b.json}\n`);
+});
+
+test('config: secrets resolve from env and files; zstd is refused with a clear message where Node lacks it', () => {
+  process.env.ZPA_RELAY_TEST_URL = 'https://hec.example.com/services/collector/event';
+  const hec = sinkConfigSchema.parse({ type: 'splunk_hec', url: { env: 'ZPA_RELAY_TEST_URL' }, token: 'x' });
+  assert.equal(hec.type === 'splunk_hec' && hec.url, 'https://hec.example.com/services/collector/event');
+  assert.equal(sinkConfigSchema.safeParse({ type: 'ndjson', url: 'ftp://example.com' }).success, false);
+  assert.equal(sinkConfigSchema.safeParse({ type: 'ndjson', url: 'https://x', bogus: 1 }).success, false, 'unknown keys are errors');
+  const zstd = sinkConfigSchema.safeParse({ type: 'ndjson', url: 'https://x', compression: 'zstd' });
+  const hasZstd = typeof (zlib as unknown as Record<string, unknown>).zstdCompress === 'function';
+  assert.equal(zstd.success, hasZstd);
+  if (!hasZstd) assert.match(JSON.stringify(zstd.error?.issues), /zstd needs Node >= 22\.15/);
+});
