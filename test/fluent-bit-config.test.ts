@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { LSS_PORTS } from '../src/simulate/ports.js';
 import { REPO_DIR, ZPA_DIR } from './helpers/paths.js';
 
 // No Fluent Bit binary here: both templates are parsed and compared, so the classic and YAML files cannot drift apart
@@ -135,7 +136,9 @@ test('every Upstream node asks for acks itself (out_forward reads it per node in
   }
 });
 
-test('the port table in fluent-bit/README.md matches the inputs', () => {
+test('the port table in fluent-bit/README.md and the simulator ports match the inputs', () => {
+  const inputs = pipeline.inputs.map((i) => `${i.tag}:${i.port}`).sort();
   const documented = [...read('README.md').matchAll(/^\|[^|]+\|[^|]+\| `([a-z0-9-]+)` \| (\d+) \|$/gm)].map((m) => `zpa.${m[1]}:${m[2]}`);
-  assert.deepEqual(documented.sort(), pipeline.inputs.map((i) => `${i.tag}:${i.port}`).sort());
+  assert.deepEqual(documented.sort(), inputs);
+  assert.deepEqual(Object.entries(LSS_PORTS).map(([id, port]) => `zpa.${id}:${port}`).sort(), inputs);
 });

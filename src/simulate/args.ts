@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { LssFormat } from '../zpa/templates.js';
+import type { SimulateOptions } from './simulate.js';
+
+export const SIMULATE_USAGE = `Usage: zpa-relay simulate --to tcp://HOST[:PORT] [options]
+
+Sends realistic ZPA LSS lines to Fluent Bit's tcp inputs, as App Connectors would.
+
+  --to URL            tcp://host[:port] or tls://host[:port]. Without a port, each log type goes to its
+                      Fluent Bit port (fluent-bit/README.md); --type all needs it left out.
+  --type ID|all       log type id (user-activity, audit-log, ...) or all (default: all)
+  --format FORMAT     json, csv or tsv (default: json)
+  --rate N            lines per second for each log type (default: 10)
+  --count N           lines per log type, then exit (default: until interrupted)
+  --tls               use TLS (implied by tls://)
+  --tls-ca FILE       CA certificate (PEM) to verify Fluent Bit's certificate
+  --tls-insecure      do not verify the certificate (self-signed test setups)
+  --seed N            same seed, same lines
+  --edge              mix in edge-case values (empty, "unset", unicode, int64 max)
+`;
+
+const FORMATS: readonly LssFormat[] = ['json', 'csv', 'tsv'];
+
+/** `zpa-relay simulate` arguments → simulate() options. Throws with a message fit for the command line. */
+export function parseSimulateArgs(args: string[]): SimulateOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      to: { type: 'string' },
+      type: { type: 'string', default: 'all' },
+      format: { type: 'string', default: 'json' },
+      rate: { type: 'string', default: '10' },
+      count: { type: 'string' },
+      tls: { type: 'boolean', default: false },
+      'tls-ca': { type: 'string' },
+      'tls-insecure': { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      edge: { type: 'boolean', default: false },
+    },
+  });
+  if (values.to === undefined) throw new Error('--to is required, e.g. --to tcp://127.0.0.1:20001');
+  if (!URL.canParse(values.to)) throw new Error(`--to: not a URL: ${values.to}`);
+  const format = values.format as LssFormat;
+  if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got ${values.format}`);
+  const useTls = values.tls || values['tls-ca'] !== undefined || values['tls-insecure'];
+  return {
+    to: new URL(values.to),
+    type: values.type,
+    format,
+    rate: positive('--rate', values.rate),
+    count: values.count === undefined ? undefined : positive('--count', values.count, true),
+    tls: useTls
+      ? {
+          ...(values['tls-ca'] === undefined ? {} : { ca: readFileSync(values['tls-ca']) }),
+          rejectUnauthorized: !values['tls-insecure'],
+        }
+      : undefined,
+    seed: values.seed === undefined ? undefined : seed(values.seed),
+    edge: values.edge,
+  };
+}
+
+function positive(flag: string, text: string, integer = false): number {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${text}`);
+  }
+  return value;
+}
+
+function seed(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--seed must be a non-negative integer, got ${text}`);
+  return value;
+}

@@ -1,0 +1,106 @@
+import type { ConnectionOptions } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LssGenerator, seededRandom } from '../zpa/generate.js';
+import type { LssFormat } from '../zpa/templates.js';
+import { LineSender } from './line-sender.js';
+import { LSS_PORTS } from './ports.js';
+
+export interface SimulateOptions {
+  /** A log type id (a schema's base name, e.g. `user-activity`) or `all`. */
+  type: string;
+  format: LssFormat;
+  /** Lines per second, for each log type. */
+  rate: number;
+  /** Lines per log type, then stop. Without it, run until `signal` aborts. */
+  count?: number;
+  /**
+   * `tcp://host[:port]` or `tls://host[:port]`. Without a port each log type goes to its own Fluent Bit input
+   * (`LSS_PORTS`); with `all` a port is refused, since one input would tag every type the same.
+   */
+  to: URL;
+  /** TLS client options (CA, verification); implied by `tls://`. */
+  tls?: ConnectionOptions;
+  /** Same seed, same lines. */
+  seed?: number;
+  /** Mix edge-case values into the records (empty, "unset", unicode, int64 max...). */
+  edge?: boolean;
+  signal?: AbortSignal;
+  /** Connection errors, as they happen; the simulator keeps reconnecting. */
+  onError?: (error: Error, logType: string) => void;
+  /** Port per log type when `to` has none (default LSS_PORTS). */
+  ports?: Readonly<Record<string, number>>;
+}
+
+/** Lines written in one socket write at most: keeps high rates cheap without one huge burst. */
+const MAX_BLOCK_LINES = 1000;
+
+/**
+ * Sends realistic LSS lines (src/zpa/generate.ts) as App Connectors would: one connection per log type, one record
+ * per line, at a steady rate, reconnecting after errors. Resolves with the lines the sockets accepted.
+ */
+export async function simulate(options: SimulateOptions): Promise<{ sent: number }> {
+  const generator = new LssGenerator();
+  const known = generator.logTypes();
+  const types = options.type === 'all' ? known : [options.type];
+  if (!known.includes(types[0])) throw new Error(`unknown log type "${options.type}"; known: all, ${known.join(', ')}`);
+  if (!(options.rate > 0)) throw new Error(`rate must be a positive number of lines per second, got ${options.rate}`);
+  if (!['tcp:', 'tls:'].includes(options.to.protocol)) throw new Error(`--to must be tcp://host[:port] or tls://host[:port], got ${options.to.href}`);
+  if (options.type === 'all' && options.to.port !== '') {
+    throw new Error('with --type all, leave the port out of --to: each log type goes to its own Fluent Bit port');
+  }
+  const tls = options.tls ?? (options.to.protocol === 'tls:' ? {} : undefined);
+  const host = options.to.hostname.replace(/^\[(.*)\]$/, '$1');
+  const ports = options.ports ?? LSS_PORTS;
+
+  const counts = await Promise.all(
+    types.map((logType, index) => {
+      const port = options.to.port !== '' ? Number(options.to.port) : ports[logType];
+      if (port === undefined) throw new Error(`no default port for log type ${logType}: give one in --to`);
+      const sender = new LineSender({ host, port, tls }, (error) => options.onError?.(error, logType));
+      const random = seededRandom((options.seed ?? Date.now()) + index);
+      const nextBlock = (lines: number) => {
+        let block = '';
+        for (let i = 0; i < lines; i++) block += `${generator.line(logType, options.format, random, { edge: options.edge })}\n`;
+        return block;
+      };
+      // Aborting also interrupts a sender that is waiting to reconnect.
+      const stop = () => void sender.close();
+      options.signal?.addEventListener('abort', stop, { once: true });
+      return paced(nextBlock, sender, options).finally(() => {
+        options.signal?.removeEventListener('abort', stop);
+        return sender.close();
+      });
+    }),
+  );
+  return { sent: counts.reduce((a, b) => a + b, 0) };
+}
+
+/** Writes `rate` lines a second; after a stall longer than a second (a reconnect) it resumes the pace, not a burst. */
+async function paced(nextBlock: (lines: number) => string, sender: LineSender, options: SimulateOptions): Promise<number> {
+  const { rate, count = Infinity, signal } = options;
+  const aborted = () => signal?.aborted === true;
+  const interval = 1000 / rate;
+  let start = performance.now();
+  let sent = 0;
+  while (sent < count && !aborted()) {
+    const now = performance.now();
+    let due = Math.floor((now - start) / interval) + 1 - sent;
+    if (due <= 0) {
+      await sleep(start + sent * interval - now, undefined, { signal }).catch(() => undefined);
+      continue;
+    }
+    if (due > Math.max(1, rate)) {
+      start = now - sent * interval;
+      due = 1;
+    }
+    const lines = Math.min(due, count - sent, MAX_BLOCK_LINES);
+    try {
+      await sender.write(nextBlock(lines));
+    } catch (error) {
+      if (aborted()) break;
+      throw error;
+    }
+    sent += lines;
+  }
+  return sent;
+}
