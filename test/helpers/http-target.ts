@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
 
@@ -33,11 +34,17 @@ export class HttpTarget {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
-  private constructor(public port: number) {}
+  private constructor(
+    public port: number,
+    private readonly tls: TlsServerOptions | undefined,
+  ) {}
 
-  /** A target listening on a free port (or not yet listening, to refuse connections until `start()`). */
-  static async create(listening = true): Promise<HttpTarget> {
-    const target = new HttpTarget(0);
+  /**
+   * A target listening on a free port (or not yet listening, to refuse connections until `start()`); HTTPS when
+   * given TLS server options.
+   */
+  static async create(listening = true, tls?: TlsServerOptions): Promise<HttpTarget> {
+    const target = new HttpTarget(0, tls);
     if (listening) await target.start();
     else {
       // Reserve a port number that is free now, and leave it closed.
@@ -50,11 +57,11 @@ export class HttpTarget {
   }
 
   url(path = '/ingest'): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}${path}`;
   }
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -83,7 +90,8 @@ export class HttpTarget {
         if (reply !== 'reset' && reply.delayMs) setTimeout(finish, reply.delayMs);
         else finish();
       });
-    });
+    };
+    const server = this.tls ? createTlsServer(this.tls, handler) : createServer(handler);
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -2,15 +2,20 @@ import { anyAuth, authHeaders, hmacSigner, httpSinkSchema, type Auth } from '../
 import type { Preset } from '../preset.js';
 
 /**
- * `type: ndjson` — generic: one enriched record per line, `Content-Type: application/x-ndjson`.
- * Defaults: batch 5 MiB sent / 10 000 events / 1 s; no compression (a generic webhook may not accept it: set
- * `compression: gzip` or `zstd` when it does). Auth: bearer, basic, a shared-secret header, or an HMAC of the body.
+ * The generic presets' schema. Defaults: batch 5 MiB sent / 10 000 events / 1 s; no compression (a generic webhook
+ * may not accept it: set `compression: gzip` or `zstd` when it does). Auth: bearer, basic, a shared-secret header,
+ * or an HMAC of the body.
  */
-export const ndjsonSinkConfigSchema = httpSinkSchema(
-  'ndjson',
-  { maxBytes: 5 * 1024 * 1024, maxEvents: 10_000, maxWaitMs: 1000, compressions: ['none', 'gzip', 'zstd'], compression: 'none' },
-  { auth: anyAuth },
-);
+export function genericSinkSchema<const T extends string>(type: T) {
+  return httpSinkSchema(
+    type,
+    { maxBytes: 5 * 1024 * 1024, maxEvents: 10_000, maxWaitMs: 1000, compressions: ['none', 'gzip', 'zstd'], compression: 'none' },
+    { auth: anyAuth },
+  );
+}
+
+/** `type: ndjson` — generic: one enriched record per line, `Content-Type: application/x-ndjson`. */
+export const ndjsonSinkConfigSchema = genericSinkSchema('ndjson');
 
 /** NDJSON framing, shared by every preset whose body is one record per line. */
 export function ndjsonPreset(auth: Auth | undefined): Preset {
