@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { LSS_PORTS } from '../src/simulate/ports.js';
 import { REPO_DIR, ZPA_DIR } from './helpers/paths.js';
 
@@ -141,4 +141,32 @@ test('the port table in fluent-bit/README.md and the simulator ports match the i
   const documented = [...read('README.md').matchAll(/^\|[^|]+\|[^|]+\| `([a-z0-9-]+)` \| (\d+) \|$/gm)].map((m) => `zpa.${m[1]}:${m[2]}`);
   assert.deepEqual(documented.sort(), inputs);
   assert.deepEqual(Object.entries(LSS_PORTS).map(([id, port]) => `zpa.${id}:${port}`).sort(), inputs);
+});
+
+test('the Kubernetes Fluent Bit ConfigMap runs the same pipeline through an Upstream of the zpa-relay Service', () => {
+  const manifests = parseAllDocuments(readFileSync(path.join(REPO_DIR, 'examples/kubernetes/fluent-bit.yaml'), 'utf8')).map((d) => d.toJS());
+  const configMap = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'fluent-bit-config');
+  const sections = parseClassic(configMap.data['fluent-bit.conf']);
+  assert.deepEqual(normalise(sections.find((s) => s.name === 'SERVICE')!.props), pipeline.service);
+  assert.deepEqual(sections.filter((s) => s.name === 'INPUT').map((s) => normalise(s.props)), pipeline.inputs);
+  const { host, port, ...stockOutput } = pipeline.outputs[0];
+  assert.ok(host && port);
+  assert.deepEqual(sections.filter((s) => s.name === 'OUTPUT').map((s) => normalise(s.props)), [
+    { ...stockOutput, upstream: '/fluent-bit/etc/zpa-relay-upstream.conf' },
+  ]);
+
+  const relayService = parseAllDocuments(readFileSync(path.join(REPO_DIR, 'examples/kubernetes/zpa-relay.yaml'), 'utf8'))
+    .map((d) => d.toJS())
+    .find((m) => m.kind === 'Service');
+  const nodes = parseClassic(configMap.data['zpa-relay-upstream.conf']).filter((s) => s.name === 'NODE').map((s) => normalise(s.props));
+  assert.ok(nodes.length > 0);
+  for (const node of nodes) {
+    assert.equal(node.host, `${relayService.metadata.name}.${relayService.metadata.namespace}.svc.cluster.local`);
+    assert.equal(Number(node.port), relayService.spec.ports.find((p: { name: string }) => p.name === 'forward').port);
+    assert.equal(node.require_ack_response, 'on');
+  }
+
+  const lssService = manifests.find((m) => m.kind === 'Service');
+  const servicePorts = lssService.spec.ports.map((p: { port: number; targetPort: number }) => (assert.equal(p.port, p.targetPort), `${p.port}`));
+  assert.deepEqual(servicePorts.sort(), pipeline.inputs.map((i) => i.port).sort());
 });
