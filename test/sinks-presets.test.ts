@@ -192,3 +192,31 @@ test('config: secrets resolve from env and files; zstd is refused with a clear m
   assert.equal(zstd.success, hasZstd);
   if (!hasZstd) assert.match(JSON.stringify(zstd.error?.issues), /zstd needs Node >= 22\.15/);
 });
+
+test('splunk_hec indexer_ack: a batch counts as delivered only once Splunk reports its ackId indexed', async () => {
+  const target = await HttpTarget.create();
+  targets.push(target);
+  const polls = new Map<number, number>();
+  target.respond = (request) => {
+    if (request.url === '/services/collector/event') return { status: 200, body: `{"text":"Success","code":0,"ackId":${target.requests.filter((r) => r.url === request.url).length - 1}}` };
+    const [ackId] = (JSON.parse(request.text) as { acks: number[] }).acks;
+    polls.set(ackId, (polls.get(ackId) ?? 0) + 1);
+    // ackId 0 is never indexed in time; ackId 1 is indexed on its second poll.
+    return { status: 200, body: JSON.stringify({ acks: { [ackId]: ackId === 1 && polls.get(ackId)! >= 2 } }) };
+  };
+  const relay = relayTo({ type: 'splunk_hec', url: target.url('/services/collector/event'), token: 't', ...FAST, indexer_ack: { poll_interval: 10, timeout: 25 } });
+  await relay.dispatcher.submit([a, b], []);
+
+  const posts = target.requests.filter((request) => request.url === '/services/collector/event');
+  const ackPolls = target.requests.filter((request) => request.url === '/services/collector/ack');
+  assert.equal(posts.length, 2, 'sent again after ackId 0 was not indexed within the timeout');
+  assert.equal(posts[0].text, posts[1].text);
+  const channel = posts[0].headers['x-splunk-request-channel'];
+  assert.match(String(channel), /^[0-9a-f-]{36}$/);
+  assert.ok(ackPolls.every((poll) => poll.headers['x-splunk-request-channel'] === channel && poll.headers.authorization === 'Splunk t'));
+  assert.equal(polls.get(1), 2);
+  assert.equal(relay.sink.stats.retries.unacknowledged, 1);
+  assert.equal(relay.sink.stats.duplicateRisk, 2);
+  assert.equal(relay.sink.stats.recordsDelivered, 2);
+  await relay.close();
+});

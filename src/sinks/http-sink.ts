@@ -71,6 +71,8 @@ export class HttpSink implements Sink {
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
+  /** Headers for confirmation requests: uncompressed JSON, same auth. */
+  private readonly confirmHeaders: Record<string, string>;
   private readonly retry: RetryPolicy;
   private readonly maxUncompressed: number;
   private open: Batch | undefined;
@@ -102,6 +104,8 @@ export class HttpSink implements Sink {
       ...lowerCaseKeys(config.headers),
       ...preset.headers,
     };
+    this.confirmHeaders = { ...this.headers, 'content-type': 'application/json' };
+    delete this.confirmHeaders['content-encoding'];
     this.retry = {
       statuses: new Set(config.retry.statuses),
       initialDelayMs: config.retry.initial_delay,
@@ -187,7 +191,7 @@ export class HttpSink implements Sink {
         return this.split(batch, items, `${encoded.sent.length} bytes to send, ${encoded.uncompressedBytes} uncompressed`);
       }
 
-      const result = await this.send(encoded);
+      const result = await this.confirmed(await this.send(encoded));
       if (this.closed) return;
       const verdict = this.judge(result, items, attempt, encoded.sent.length);
       if (verdict.kind === 'settled') return;
@@ -215,7 +219,7 @@ export class HttpSink implements Sink {
   private judge(result: Attempt, items: BatchItem[], attempt: number, sentBytes: number): Verdict {
     if ('error' in result) {
       const code = result.error.code ?? result.error.name;
-      this.count(/TIMEOUT/.test(code) && code !== 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : 'network');
+      this.count(errorKind(code));
       return { kind: 'retry', items, ambiguous: !NOT_SENT_CODES.has(code), error: `${code}: ${result.error.message}` };
     }
     const { status, text } = result;
@@ -300,6 +304,24 @@ export class HttpSink implements Sink {
     }
   }
 
+  /** A 2xx the preset must see confirmed (indexer acknowledgement) counts as a network failure until it is. */
+  private async confirmed(result: Attempt): Promise<Attempt> {
+    if (!this.preset.confirm || 'error' in result || result.status < 200 || result.status >= 300) return result;
+    const target = {
+      post: async (path: string, body: string) => {
+        const response = await this.client.request({ origin: this.origin, path, method: 'POST', headers: this.confirmHeaders, body, headersTimeout: this.config.timeout, bodyTimeout: this.config.timeout });
+        return { status: response.statusCode, text: await response.body.text() };
+      },
+      sleep: (ms: number) => this.sleep(ms),
+    };
+    try {
+      if (await this.preset.confirm(result.text, target)) return result;
+      return { error: Object.assign(new Error('the target did not acknowledge the batch in time'), { code: 'UNACKNOWLEDGED' }) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  }
+
   private dropAbandoned(items: BatchItem[]): BatchItem[] {
     if (!items.some((item) => item.entry.settlement.abandoned)) return items;
     const kept: BatchItem[] = [];
@@ -354,6 +376,12 @@ export class HttpSink implements Sink {
       this.sleepers.add(wake);
     });
   }
+}
+
+/** The `stats.retries` key of a failed attempt. */
+function errorKind(code: string): string {
+  if (code === 'UNACKNOWLEDGED') return 'unacknowledged';
+  return /TIMEOUT/.test(code) && code !== 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : 'network';
 }
 
 function excerpt(text: string): string {

@@ -33,8 +33,19 @@ export interface Preset {
   sign?(body: Buffer): Record<string, string>;
   /** Per-item outcome of a 2xx response; without it a 2xx delivers the whole batch. */
   results?(responseText: string, items: readonly BatchItem[], retryStatuses: ReadonlySet<number>): ItemResults;
+  /**
+   * Wait for the target to confirm a 2xx (Splunk HEC indexer acknowledgement): true once confirmed, false when it
+   * never was (the batch is then sent again).
+   */
+  confirm?(responseText: string, target: ConfirmTarget): Promise<boolean>;
   /** Hard limit of the target on the uncompressed body, whatever `batch.max_bytes` says. */
   maxUncompressedBytes?: number;
   /** Records whose frame is larger than this are dead-lettered rather than sent (the target would truncate them). */
   maxRecordBytes?: number;
+}
+
+/** What `confirm` may do: post a small JSON body to another path of the same target, and wait (cancelled on close). */
+export interface ConfirmTarget {
+  post(path: string, body: string): Promise<{ status: number; text: string }>;
+  sleep(ms: number): Promise<void>;
 }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { secret } from '../../config/units.js';
+import { duration, secret } from '../../config/units.js';
 import { httpSinkSchema } from '../http-config.js';
-import type { Preset } from '../preset.js';
+import type { ConfirmTarget, Preset } from '../preset.js';
 import { epochSecondsText } from './fields.js';
 
 /**
@@ -10,7 +11,12 @@ import { epochSecondsText } from './fields.js';
  * `{"time":<epoch s.ms>,"host":…,"source":…,"sourcetype":…,"index":…,"event":<record>}`, concatenated in the body;
  * `Authorization: Splunk <token>`. Defaults: host = the sending Fluent Bit (record source), source = the Fluent Bit
  * tag, sourcetype = the ZPA log type, index = the token's default (omitted). Batch 1 MiB sent / 10 000 events / 1 s,
- * gzip. `channel` sets `X-Splunk-Request-Channel` (needed when the token has indexer acknowledgement on).
+ * gzip. `channel` sets `X-Splunk-Request-Channel`.
+ *
+ * `indexer_ack: {}` (for tokens with indexer acknowledgement on) makes "delivered" mean "indexed": after the 2xx the
+ * relay polls `…/services/collector/ack` on the same channel (a random one unless `channel` is set) every
+ * `poll_interval` (default 1 s) until the ackId is true; if `timeout` (default 60 s) passes first, the batch is sent
+ * again (counted as a duplicate risk, since Splunk may index it late).
  */
 export const splunkHecSinkConfigSchema = httpSinkSchema(
   'splunk_hec',
@@ -22,6 +28,10 @@ export const splunkHecSinkConfigSchema = httpSinkSchema(
     sourcetype: z.string().min(1).optional(),
     index: z.string().min(1).optional(),
     channel: z.uuid().optional(),
+    indexer_ack: z
+      .object({ poll_interval: duration.default(1000), timeout: duration.default(60_000) })
+      .strict()
+      .optional(),
   },
 );
 type SplunkHecConfig = z.output<typeof splunkHecSinkConfigSchema>;
@@ -32,16 +42,33 @@ export function splunkHecPreset(config: SplunkHecConfig): Preset {
   const source = fixed(config.source);
   const sourcetype = fixed(config.sourcetype);
   const index = config.index === undefined ? '' : `,"index":${JSON.stringify(config.index)}`;
+  const channel = config.channel ?? (config.indexer_ack ? randomUUID() : undefined);
+  const ack = config.indexer_ack;
+  const ackPath = new URL(config.url).pathname.replace(/\/services\/collector(\/.*)?$/, '') + '/services/collector/ack';
   return {
     contentType: 'application/json',
     headers: {
       authorization: `Splunk ${config.token}`,
-      ...(config.channel ? { 'x-splunk-request-channel': config.channel } : {}),
+      ...(channel ? { 'x-splunk-request-channel': channel } : {}),
     },
+    confirm: ack && ((text, target) => waitForIndexing(text, target, ackPath, ack.poll_interval, ack.timeout)),
     frame: (record) =>
       `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
       `"source":${source ?? JSON.stringify(record.tag)},"sourcetype":${sourcetype ?? JSON.stringify(record.logType)}${index},` +
       `"event":${record.json}}`,
     body: (items) => items.map((item) => item.frame).join(''),
   };
+}
+
+/** Poll the ack endpoint for the ackId a HEC 2xx returned; true once Splunk reports it indexed. */
+async function waitForIndexing(responseText: string, target: ConfirmTarget, ackPath: string, pollMs: number, timeoutMs: number): Promise<boolean> {
+  const ackId = (JSON.parse(responseText) as { ackId?: number }).ackId;
+  if (ackId === undefined) throw new Error(`indexer_ack is set but HEC returned no ackId (is acknowledgement on for this token?): ${responseText.slice(0, 200)}`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await target.sleep(pollMs);
+    const answer = await target.post(ackPath, `{"acks":[${ackId}]}`);
+    if (answer.status >= 200 && answer.status < 300 && (JSON.parse(answer.text) as { acks?: Record<string, boolean> }).acks?.[ackId] === true) return true;
+  }
+  return false;
 }
