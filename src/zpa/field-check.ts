@@ -149,8 +149,9 @@ export class FieldCheck {
     let i = skipWhitespace(src, start + 1);
     // The scanner already proved the array well formed; walk its elements.
     if (src.charCodeAt(i) !== 93) {
+      scanner.begin(src);
       for (;;) {
-        const elEnd = scanner.scanValue(src, i);
+        const elEnd = scanner.scanValue(i);
         if (!this.check(element, src, i, elEnd, scanner.lastKind, scanner.lastFlag)) {
           this.error = `${this.error} (element of ${field.name})`;
           return false;

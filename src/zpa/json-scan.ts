@@ -4,6 +4,9 @@
  * the scanner accepts can be passed on verbatim as valid JSON.
  */
 
+/** Any control character: inside a string it is invalid JSON; between tokens only tab, CR and LF could be. */
+const CONTROL = /[\u0000-\u001f]/;
+
 export const enum Kind {
   String,
   Number,
@@ -39,14 +42,16 @@ export class JsonScanner {
   private src = '';
   private kind: Kind = Kind.Null;
   private flag = false;
+  /** The text has no control characters, so a string ends at the next quote unless a backslash comes first. */
+  private clean = false;
+  private escapeAt = -1;
 
   /**
    * Scans the object starting at `src[start] === '{'` into `into`. Returns the index just after its closing `}`,
    * or -1 (see `error`).
    */
   scanObject(src: string, start: number, into: Members): number {
-    this.src = src;
-    this.error = '';
+    this.begin(src);
     into.count = 0;
     let i = this.ws(start + 1);
     if (src.charCodeAt(i) === 125 /* } */) return i + 1;
@@ -75,10 +80,8 @@ export class JsonScanner {
     }
   }
 
-  /** Scans one JSON value at `start`; returns its end, or -1. `lastKind` tells what it was. */
-  scanValue(src: string, start: number): number {
-    this.src = src;
-    this.error = '';
+  /** Scans one JSON value at `start` of the text given to `begin`; returns its end, or -1. `lastKind` tells what it was. */
+  scanValue(start: number): number {
     return this.value(start, 0);
   }
 
@@ -133,6 +136,12 @@ export class JsonScanner {
   /** Returns the index after the closing quote; sets flag when the string has escapes. */
   private string(start: number): number {
     const src = this.src;
+    const close = src.indexOf('"', start + 1);
+    // Fast path: no backslash before the closing quote and no control characters in the whole text.
+    if (close > 0 && this.clean && this.nextEscape(start + 1) > close) {
+      this.flag = false;
+      return close + 1;
+    }
     let escaped = false;
     let i = start + 1;
     for (;;) {
@@ -151,11 +160,29 @@ export class JsonScanner {
         }
         continue;
       }
-      if (c < 32 || Number.isNaN(c)) return this.fail(i, Number.isNaN(c) ? 'unterminated string' : 'control character in a string');
+      if (c < 32) return this.fail(i, 'control character in a string');
+      if (i >= src.length) return this.fail(i, 'unterminated string');
       i++;
     }
     this.flag = escaped;
     return i + 1;
+  }
+
+  /** Position of the next backslash at or after `i` (src.length when none); cached across one scan. */
+  private nextEscape(i: number): number {
+    if (this.escapeAt < i) {
+      const at = this.src.indexOf('\\', i);
+      this.escapeAt = at < 0 ? this.src.length : at;
+    }
+    return this.escapeAt;
+  }
+
+  /** Starts a scan of `src` (scanObject does it itself). */
+  begin(src: string): void {
+    this.src = src;
+    this.error = '';
+    this.escapeAt = -1;
+    this.clean = !CONTROL.test(src);
   }
 
   private number(start: number): number {
@@ -232,7 +259,8 @@ export function stringContent(src: string, start: number, end: number, escaped: 
 /** JSON text of `value` without insignificant whitespace (so it fits on one NDJSON line); undefined if not JSON. */
 export function minifyJson(scanner: JsonScanner, text: string): string | undefined {
   const start = skipWhitespace(text, 0);
-  const end = scanner.scanValue(text, start);
+  scanner.begin(text);
+  const end = scanner.scanValue(start);
   if (end < 0 || skipWhitespace(text, end) !== text.length) return undefined;
   let out = '';
   let from = start;

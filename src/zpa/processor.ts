@@ -5,7 +5,7 @@
  * coerced values replaced and the standard fields spliced in before the closing brace. Nothing is re-serialised,
  * so big integers pass through digit for digit.
  */
-import type { LogSchema, SchemaSet } from './schema.js';
+import type { FieldSpec, LogSchema, SchemaSet } from './schema.js';
 import { Classifier } from './classify.js';
 import { findMarker, parseDelimited } from './delimited.js';
 import { Enricher, type RecordContext, type ZpaOptions } from './enrich.js';
@@ -32,8 +32,14 @@ export class ZpaProcessor {
   private readonly members = new Members();
   private readonly check = new FieldCheck();
   private readonly indicators = new IndicatorSet();
-  /** The current record's keys (reused). */
+  /** The current record's keys, and the previous record's until overwritten. */
   private readonly keys: string[] = [];
+  private keyCount = 0;
+  /** The schema the previous record was classified as by its keys. */
+  private lastClassified: LogSchema | undefined;
+  /** fields[i]: the field spec of keys[i] in fieldsSchema. */
+  private readonly fields: (FieldSpec | undefined)[] = [];
+  private fieldsSchema: LogSchema | undefined;
   /** seen[field.index] === generation: the field was present in the current record (no clearing per record). */
   private readonly seen: Int32Array;
   private generation = 0;
@@ -62,7 +68,8 @@ export class ZpaProcessor {
     if (end !== line.length) line = line.slice(0, end);
     const tagged = this.classifier.byTag(ctx.tag);
     const brace = line.indexOf('{');
-    const marker = findMarker(line);
+    // The CSV/TSV marker comes before any brace (Audit CSV values hold JSON): look only there.
+    const marker = brace === 0 ? undefined : findMarker(brace < 0 ? line : line.slice(0, brace));
     if (marker !== undefined && (brace < 0 || marker.start < brace)) {
       const parsed = parseDelimited(line, marker, this.templates, tagged?.id, (logType, key) => this.schemas.byId.get(logType)?.byKey.get(key)?.type === 'json');
       if (!parsed.ok) return reject(tagged, 'unparsable', parsed.error, line);
@@ -81,13 +88,28 @@ export class ZpaProcessor {
     if (skipWhitespace(text, close) !== text.length) return reject(schema, 'unparsable', `not valid JSON: text after the object at offset ${close}`, text);
 
     const count = m.count;
-    const keys = keysOf(text, m, this.keys);
-    if (schema === undefined) {
-      const classifier = this.classifier;
-      classifier.reset();
-      for (let i = 0; i < count; i++) classifier.countKey(keys[i]);
-      schema = classifier.best(count);
-      if (schema === undefined) return reject(undefined, 'unclassified', `no log type matches the keys ${describeKeys(keys, count)}`, text);
+    // LSS writes every record of a stream with the same keys in the same order: when this record's keys are the
+    // previous record's, reuse its key strings, classification and field lookups instead of redoing them.
+    const sameKeys = this.readKeys(text, m);
+    const keys = this.keys;
+    if (schema !== undefined) {
+      this.lastClassified = undefined; // a tag says nothing about what these keys classify as
+    } else {
+      if (sameKeys && this.lastClassified !== undefined) {
+        schema = this.lastClassified;
+      } else {
+        const classifier = this.classifier;
+        classifier.reset();
+        for (let i = 0; i < count; i++) classifier.countKey(keys[i]);
+        schema = classifier.best(count);
+        this.lastClassified = schema;
+        if (schema === undefined) return reject(undefined, 'unclassified', `no log type matches the keys ${describeKeys(keys, count)}`, text);
+      }
+    }
+    const fields = this.fields;
+    if (!sameKeys || schema !== this.fieldsSchema) {
+      for (let i = 0; i < count; i++) fields[i] = schema.byKey.get(keys[i]);
+      this.fieldsSchema = schema;
     }
 
     const gen = ++this.generation;
@@ -100,7 +122,7 @@ export class ZpaProcessor {
     let out = '';
     let from = start;
     for (let i = 0; i < count; i++) {
-      const field = schema.byKey.get(keys[i]);
+      const field = fields[i];
       if (field === undefined) continue; // unknown keys are kept as they are
       seen[field.index] = gen;
       const vs = m.valueStart[i];
@@ -132,6 +154,23 @@ export class ZpaProcessor {
     const json = count === 0 ? '{' + extra.slice(1) + '}' : out + text.slice(from, close - 1) + extra + '}';
     return { ok: true, logType: schema.name, json, eventTimeMs: eventMs };
   }
+
+  /** Fills `keys` from the scanned members; true when they equal the previous record's keys, position by position. */
+  private readKeys(text: string, m: Members): boolean {
+    const keys = this.keys;
+    let same = m.count === this.keyCount;
+    for (let i = 0; i < m.count; i++) {
+      const start = m.keyStart[i];
+      const length = m.keyEnd[i] - start;
+      const previous = keys[i];
+      if (previous !== undefined && previous.length === length && !m.keyEscaped[i] && text.startsWith(previous, start)) continue;
+      const k = text.slice(start, start + length);
+      keys[i] = m.keyEscaped[i] ? (JSON.parse('"' + k + '"') as string) : k;
+      same = false;
+    }
+    this.keyCount = m.count;
+    return same;
+  }
 }
 
 /** The raw line of a `Format none` record (`{log: "..."}`), or undefined for a parsed (`Format json`) record. */
@@ -142,14 +181,6 @@ function lineOf(record: Record<string, unknown>): string | undefined {
   if (typeof log === 'string') return log;
   if (log instanceof Uint8Array) return decoder.decode(log);
   return undefined;
-}
-
-function keysOf(text: string, m: Members, keys: string[]): string[] {
-  for (let i = 0; i < m.count; i++) {
-    const k = text.slice(m.keyStart[i], m.keyEnd[i]);
-    keys[i] = m.keyEscaped[i] ? (JSON.parse('"' + k + '"') as string) : k;
-  }
-  return keys;
 }
 
 function describeKeys(keys: readonly string[], count: number): string {

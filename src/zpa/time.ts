@@ -57,8 +57,11 @@ function digits(s: string, at: number, count: number): number {
   return n;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month0: number): number {
-  return new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
+  if (month0 !== 1) return DAYS_IN_MONTH[month0];
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 /** `2019-05-30T08:20:42.230Z`, any fraction length, `Z` or `±hh:mm` (also lower-case `t`/`z` and a space, per RFC 3339). */
@@ -72,26 +75,28 @@ export function parseRfc3339(s: string): number {
   const second = digits(s, 17, 2);
   const t = s.charCodeAt(10);
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
-  if (second < 0 || second > 60 || s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':') return NaN;
+  if (second < 0 || second > 60 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
   if (t !== 84 && t !== 116 && t !== 32) return NaN;
   if (day > daysInMonth(year, month - 1)) return NaN;
   let i = 19;
   let ms = 0;
-  if (s[i] === '.') {
+  if (s.charCodeAt(i) === 46 /* . */) {
     const start = ++i;
-    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    for (let d = s.charCodeAt(i) - 48; d >= 0 && d <= 9; d = s.charCodeAt(++i) - 48) {
+      if (i - start < 3) ms = ms * 10 + d;
+    }
     if (i === start) return NaN;
-    ms = Math.floor(Number('0.' + s.slice(start, i)) * 1000);
+    if (i - start < 3) ms *= i - start === 1 ? 100 : 10;
   }
   let offsetMin = 0;
-  const z = s[i];
-  if ((z === 'Z' || z === 'z') && i + 1 === s.length) {
+  const z = s.charCodeAt(i);
+  if ((z === 90 /* Z */ || z === 122 /* z */) && i + 1 === s.length) {
     // UTC
-  } else if ((z === '+' || z === '-') && i + 6 === s.length && s[i + 3] === ':') {
+  } else if ((z === 43 /* + */ || z === 45 /* - */) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
     const oh = digits(s, i + 1, 2);
     const om = digits(s, i + 4, 2);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
-    offsetMin = (oh * 60 + om) * (z === '+' ? 1 : -1);
+    offsetMin = (oh * 60 + om) * (z === 43 ? 1 : -1);
   } else {
     return NaN;
   }

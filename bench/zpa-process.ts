@@ -1,0 +1,61 @@
+/**
+ * Parse + classify + validate + enrich throughput per log type: records per CPU-second through
+ * ZpaProcessor.process, for `Format none` JSON lines (the dominant path), CSV lines and `Format json` records.
+ * Run: node dist/bench/zpa-process.js [seconds per case, default 1] [log type ...]
+ */
+import { Unpackr, Packr } from 'msgpackr';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat } from '../src/zpa/index.js';
+
+const seconds = Number(process.argv[2] ?? 1);
+const only = process.argv.slice(3);
+const RECORDS = 2000;
+
+const schemas = loadSchemas();
+const generator = new LssGenerator(schemas);
+const processor = new ZpaProcessor(schemas);
+const ctx = { tag: 'zpa.none', source: '127.0.0.1:40000' };
+
+/** Records as the forward decoder hands them over. */
+function records(logType: string, format: LssFormat | 'object'): Record<string, unknown>[] {
+  const random = seededRandom(42);
+  const lines = Array.from({ length: RECORDS }, () => generator.line(logType, format === 'object' ? 'json' : format, random));
+  if (format !== 'object') return lines.map((log) => ({ log }));
+  // Format json: what msgpackr gives for Fluent Bit's parsed record (numbers, BigInt above 2^53).
+  const unpackr = new Unpackr({ useRecords: false, int64AsType: 'auto' } as unknown as ConstructorParameters<typeof Unpackr>[0]);
+  const packr = new Packr({ useRecords: false });
+  return lines.map((l) => unpackr.unpack(packr.pack(JSON.parse(l))) as Record<string, unknown>);
+}
+
+function measure(input: Record<string, unknown>[]): { perSecond: number; bytes: number; rejected: number } {
+  let rejected = 0;
+  let bytes = 0;
+  for (const r of input) {
+    const o = processor.process(r, ctx); // warm-up and sanity
+    if (!o.ok) rejected++;
+    else bytes += o.json.length;
+  }
+  let n = 0;
+  const start = process.cpuUsage();
+  let elapsed = 0;
+  while (elapsed < seconds * 1e6) {
+    for (let i = 0; i < input.length; i++) processor.process(input[i], ctx);
+    n += input.length;
+    const used = process.cpuUsage(start);
+    elapsed = used.user + used.system;
+  }
+  return { perSecond: n / (elapsed / 1e6), bytes: bytes / input.length, rejected };
+}
+
+const rows: string[] = [];
+for (const logType of generator.logTypes()) {
+  if (only.length > 0 && !only.includes(logType)) continue;
+  const cells = (['json', 'csv', 'object'] as const).map((format) => {
+    const r = measure(records(logType, format));
+    if (r.rejected > 0) throw new Error(`${logType} ${format}: ${r.rejected} generated records rejected`);
+    return `${Math.round(r.perSecond / 1000).toString().padStart(6)} k/s (${Math.round(r.bytes)} B out)`;
+  });
+  rows.push(`${logType.padEnd(34)} ${cells.join('  ')}`);
+}
+console.log(`records per CPU-second, ${seconds}s per case, Node ${process.version}`);
+console.log(`${'log type'.padEnd(34)} ${'Format none JSON'.padEnd(22)}  ${'Format none CSV'.padEnd(22)}  Format json (object)`);
+for (const r of rows) console.log(r);
