@@ -31,8 +31,12 @@ export interface SimulateOptions {
   ports?: Readonly<Record<string, number>>;
 }
 
-/** Lines written in one socket write at most: keeps high rates cheap without one huge burst. */
-const MAX_BLOCK_LINES = 1000;
+/**
+ * One socket write carries whole lines up to about this many characters: at high rates one write per line would cost
+ * a syscall each, and multi-megabyte blocks spend more time in the garbage collector than in generating the lines
+ * (measured: 64 KiB blocks ~16k JSON lines/s, 2.5 MB blocks ~7k).
+ */
+const BLOCK_CHARS = 64 * 1024;
 
 /**
  * Sends realistic LSS lines (src/zpa/generate.ts) as App Connectors would: one connection per log type, one record
@@ -58,10 +62,14 @@ export async function simulate(options: SimulateOptions): Promise<{ sent: number
       if (port === undefined) throw new Error(`no default port for log type ${logType}: give one in --to`);
       const sender = new LineSender({ host, port, tls }, (error) => options.onError?.(error, logType));
       const random = seededRandom((options.seed ?? Date.now()) + index);
-      const nextBlock = (lines: number) => {
-        let block = '';
-        for (let i = 0; i < lines; i++) block += `${generator.line(logType, options.format, random, { edge: options.edge })}\n`;
-        return block;
+      const nextBlock = (maxLines: number) => {
+        let text = '';
+        let lines = 0;
+        while (lines < maxLines && text.length < BLOCK_CHARS) {
+          text += `${generator.line(logType, options.format, random, { edge: options.edge })}\n`;
+          lines++;
+        }
+        return { text, lines };
       };
       // Aborting also interrupts a sender that is waiting to reconnect.
       const stop = () => void sender.close();
@@ -76,7 +84,11 @@ export async function simulate(options: SimulateOptions): Promise<{ sent: number
 }
 
 /** Writes `rate` lines a second; after a stall longer than a second (a reconnect) it resumes the pace, not a burst. */
-async function paced(nextBlock: (lines: number) => string, sender: LineSender, options: SimulateOptions): Promise<number> {
+async function paced(
+  nextBlock: (maxLines: number) => { text: string; lines: number },
+  sender: LineSender,
+  options: SimulateOptions,
+): Promise<number> {
   const { rate, count = Infinity, signal } = options;
   const aborted = () => signal?.aborted === true;
   const interval = 1000 / rate;
@@ -93,14 +105,14 @@ async function paced(nextBlock: (lines: number) => string, sender: LineSender, o
       start = now - sent * interval;
       due = 1;
     }
-    const lines = Math.min(due, count - sent, MAX_BLOCK_LINES);
+    const block = nextBlock(Math.min(due, count - sent));
     try {
-      await sender.write(nextBlock(lines));
+      await sender.write(block.text);
     } catch (error) {
       if (aborted()) break;
       throw error;
     }
-    sent += lines;
+    sent += block.lines;
   }
   return sent;
 }
