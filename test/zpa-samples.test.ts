@@ -1,0 +1,233 @@
+/**
+ * Every public ZPA sample record through the processor as Fluent Bit delivers it (`Format none`, tag per log type):
+ * valid ones with their exact enriched output, invalid ones rejected with their exact reason.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadSchemas, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+import { ZPA_DIR } from './helpers/paths.js';
+
+type Valid = {
+  logType: string;
+  eventTime: string;
+  /** Values the processor coerces: key → value in the output. */
+  changes: Record<string, unknown>;
+  indicators: Record<string, string[]>;
+};
+type Invalid = { reason: string; detail: string | RegExp };
+
+const SOURCE = '10.1.2.3:51000';
+/** The sample file name says the log type; Fluent Bit's input per LSS receiver tags it zpa.<id>. */
+const TAGS: Record<string, string> = {
+  app_connector_status: 'zpa.app-connector-status',
+  app_connector_metrics: 'zpa.app-connector-metrics',
+  audit: 'zpa.audit-log',
+  browser_access: 'zpa.browser-access',
+  user_activity: 'zpa.user-activity',
+  user_status: 'zpa.user-status',
+  appprotection: 'zpa.app-protection',
+  microsegmentation_flow: 'zpa.microsegmentation-flow',
+  private_cloud_controller_metrics: 'zpa.private-cloud-controller-metrics',
+  private_cloud_controller_status: 'zpa.private-cloud-controller-status',
+  private_service_edge_metrics: 'zpa.private-service-edge-metrics',
+  private_service_edge_status: 'zpa.private-service-edge-status',
+};
+
+const POLICY_NAME = (name: string): Invalid => ({ reason: 'invalid', detail: `field Policy: expected bigint, got "${name}"` });
+const TRUSTED_NETWORKS: Invalid = { reason: 'invalid', detail: 'field TrustedNetworks: expected array, got "TN1_stc1"' };
+const AUDIT_NEW_VALUE = { id: '72058340288495701', name: 'Some-Name', description: 'This is a description field', enabled: 'true' };
+
+/** Expected outcome per sample file and line. */
+const EXPECTED: Record<string, (Valid | Invalid)[]> = {
+  'elastic/app_connector_status.test-app-connector-status.log': [
+    {
+      logType: 'Zscaler.ZPA.AppConnectorStatus',
+      eventTime: '2019-07-03T05:17:22.000Z',
+      changes: { LogTimestamp: 'Wed Jul  3 05:17:22 2019', TimestampUnAuthentication: null, HostStartTime: 1513229995, ConnectorStartTime: 1555920005 },
+      indicators: { ip_addresses: ['10.0.0.4', '0.0.0.0', '10.0.0.1', '89.160.20.112'] },
+    },
+  ],
+  'elastic/audit.test-audit.log': [
+    {
+      logType: 'Zscaler.ZPA.AuditLog',
+      eventTime: '2021-11-17T04:29:38.000Z',
+      changes: {
+        ModifiedBy: '12345678901234567', ObjectID: '12345678901234567', CustomerID: '98765432109876543', AuditOldValue: null,
+        AuditNewValue: { ...AUDIT_NEW_VALUE, domainOrIpAddress: '81.2.69.144' },
+      },
+      indicators: { emails: ['zpaadmin@xxxxxxxxxxxxxxxxx.zpa-customer.com'], usernames: ['zpaadmin@xxxxxxxxxxxxxxxxx.zpa-customer.com'], actor_ids: ['zpaadmin@xxxxxxxxxxxxxxxxx.zpa-customer.com'] },
+    },
+    {
+      logType: 'Zscaler.ZPA.AuditLog',
+      eventTime: '2021-11-17T04:29:38.000Z',
+      changes: {
+        ModifiedTime: null, ModifiedBy: '12345678901234567', ObjectID: '12345678901234567', CustomerID: '98765432109876543', AuditOldValue: null,
+        AuditNewValue: { ...AUDIT_NEW_VALUE, domainOrIpAddress: 'example.com' },
+      },
+      indicators: { emails: ['zpaadmin@xxxxxxxxxxxxxxxxx.zpa-customer.com'], usernames: ['zpaadmin@xxxxxxxxxxxxxxxxx.zpa-customer.com'], actor_ids: ['zpaadmin@xxxxxxxxxxxxxxxxx.zpa-customer.com'] },
+    },
+    {
+      logType: 'Zscaler.ZPA.AuditLog',
+      eventTime: '2025-04-30T16:23:40.000Z',
+      changes: {
+        ModifiedTime: null, ModifiedBy: '288263728720249833', AuditOldValue: null,
+        AuditNewValue: { loginAttempt: '2025-04-30 16:23:40 UTC', remoteIP: '81.2.69.142, 81.2.69.144' },
+      },
+      indicators: { usernames: ['xxxx'], actor_ids: ['xxxx'] },
+    },
+  ],
+  'elastic/browser_access.test-browser-access.log': [
+    {
+      logType: 'Zscaler.ZPA.BrowserAccess',
+      eventTime: '2019-07-03T05:12:25.000Z',
+      changes: { LogTimestamp: 'Wed Jul  3 05:12:25 2019' },
+      indicators: { ip_addresses: ['81.2.69.144', '81.2.69.193'], domain_names: ['portal.beta.zdemo.net'], emails: ['admin@zdemo.net'], usernames: ['admin@zdemo.net'] },
+    },
+  ],
+  'elastic/user_activity.from-expected-event.original.log': [POLICY_NAME('ABC Lab Apps'), POLICY_NAME('ABC Lab Apps'), POLICY_NAME('Access - SIPA Destinations Policy')],
+  'elastic/user_activity.test-user-activity.log': [POLICY_NAME('ABC Lab Apps')],
+  'elastic/user_status.test-user-status.log': [
+    TRUSTED_NETWORKS,
+    TRUSTED_NETWORKS,
+    {
+      logType: 'Zscaler.ZPA.UserStatus',
+      eventTime: '2026-09-28T21:50:59.000Z',
+      changes: { TimestampUnAuthentication: null },
+      indicators: { ip_addresses: ['89.160.20.128'], usernames: ['ZPA IP Anchoring'] },
+    },
+  ],
+  'zscaler-help/app_connector_metrics.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.AppConnectorMetrics',
+      eventTime: '2021-10-07T10:40:00.000Z',
+      changes: {
+        CPUUtilization: 1, SystemMemoryUtilization: 9, ProcessMemoryUtilization: 4, AppCount: 129, ServiceCount: 67, TargetCount: 67,
+        AliveTargetCount: 62, ActiveConnectionsToPublicSE: 1, DisconnectedConnectionsToPublicSE: 0, ActiveConnectionsToPrivateSE: 0,
+        DisconnectedConnectionsToPrivateSE: 0, TransmittedBytesToPublicSE: 121350, ReceivedBytesFromPublicSE: 27150,
+        TransmittedBytesToPrivateSE: 0, ReceivedBytesFromPrivateSE: 0, AppConnectionsCreated: 300, AppConnectionsCleared: 300,
+        AppConnectionsActive: 0, UsedTCPPortsIPv4: 11, UsedUDPPortsIPv4: 4, UsedTCPPortsIPv6: 1, UsedUDPPortsIPv6: 5, AvailablePorts: 28232,
+        SystemMaximumFileDescriptors: 960344, SystemUsedFileDescriptors: 1280, ProcessMaximumFileDescriptors: 512000,
+        ProcessUsedFileDescriptors: 152, AvailableDiskBytes: 261886394368,
+      },
+      indicators: {},
+    },
+  ],
+  'zscaler-help/app_connector_status.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.AppConnectorStatus',
+      eventTime: '2019-07-03T05:17:22.000Z',
+      changes: { LogTimestamp: 'Wed Jul  3 05:17:22 2019', TimestampUnAuthentication: null, HostStartTime: 1513229995, ConnectorStartTime: 1555920005 },
+      indicators: { ip_addresses: ['10.0.0.4', '52.224.237.221', '10.0.0.1', '168.63.129.16'] },
+    },
+  ],
+  'zscaler-help/appprotection.help-example.json': [{ reason: 'unparsable', detail: /^not valid JSON: expected ':' after a key at offset 1197, near ", 0, \\"ResponseBodySize/ }],
+  'zscaler-help/audit.help-example.json': [{ reason: 'unparsable', detail: /^not valid JSON: bad escape in a string at offset 296/ }],
+  'zscaler-help/browser_access.help-example.json': [{ reason: 'unparsable', detail: /^not valid JSON: expected a key string at offset 1369, near "https:\/\/example.com/ }],
+  'zscaler-help/microsegmentation_flow.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.MicrosegmentationFlow',
+      eventTime: '2025-01-21T17:32:38.000Z',
+      changes: {},
+      indicators: { ip_addresses: ['10.18.12.32', '10.18.15.241'], domain_names: ['localhost.dev.zpath.net'] },
+    },
+  ],
+  'zscaler-help/private_cloud_controller_metrics.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.PrivateCloudControllerMetrics',
+      eventTime: '2024-08-21T17:25:00.000Z',
+      changes: {
+        CPUUtilization: 1, SystemMemoryUtilization: 3, ProcessMemoryUtilization: 1, UsedTCPPortsIPv4: 34, UsedUDPPortsIPv4: 4,
+        UsedTCPPortsIPv6: 5, UsedUDPPortsIPv6: 5, AvailablePorts: 28232, SystemMaximumFileDescriptors: 6492083,
+        SystemUsedFileDescriptors: 3008, ProcessMaximumFileDescriptors: 102400, ProcessUsedFileDescriptors: 374, AvailableDiskBytes: 200186118144,
+      },
+      indicators: {},
+    },
+  ],
+  'zscaler-help/private_cloud_controller_status.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.PrivateCloudControllerStatus',
+      eventTime: '2024-08-21T09:23:34.000Z',
+      changes: { TimestampUnAuthentication: null, HostUpTime: 1718277251, PrivateCloudControllerStartTime: 1724232211 },
+      indicators: { ip_addresses: ['10.18.11.214', '10.18.0.1', '10.18.0.2'] },
+    },
+  ],
+  'zscaler-help/private_service_edge_metrics.help-example.json': [{ reason: 'unparsable', detail: /^not valid JSON: expected ',' or '}' after a value at offset 43/ }],
+  'zscaler-help/private_service_edge_status.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.PrivateServiceEdgeStatus',
+      eventTime: '2021-12-01T10:38:41.000Z',
+      // HostStartTime is not in this type's template (HostUpTime is): an unknown key, kept as it came.
+      changes: { TimestampUnAuthentication: null, ServiceEdgeStartTime: 1638354879 },
+      indicators: { ip_addresses: ['10.66.96.147', '199.168.150.161', '10.66.96.254', '10.66.98.1'] },
+    },
+  ],
+  'zscaler-help/user_activity.help-example.json': [POLICY_NAME('ANZ Lab Apps_1')],
+  'zscaler-help/user_status.help-example.json': [TRUSTED_NETWORKS],
+};
+
+const INDICATOR_ORDER = ['ip_addresses', 'domain_names', 'emails', 'usernames', 'actor_ids'];
+
+function sampleLines(file: string): string[] {
+  return fs.readFileSync(path.join(ZPA_DIR, 'samples', file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+}
+
+test('the expectations cover every sample file and line', () => {
+  const files = ['elastic', 'zscaler-help'].flatMap((d) => fs.readdirSync(path.join(ZPA_DIR, 'samples', d)).map((f) => `${d}/${f}`));
+  assert.deepEqual(files.sort(), Object.keys(EXPECTED).sort());
+  for (const file of files) assert.equal(sampleLines(file).length, EXPECTED[file].length, file);
+});
+
+test('every sample: valid ones enriched exactly, invalid ones rejected with the reason', () => {
+  const processor = new ZpaProcessor(loadSchemas());
+  for (const [file, expectations] of Object.entries(EXPECTED)) {
+    const tag = TAGS[path.basename(file).split('.')[0]];
+    sampleLines(file).forEach((line, i) => {
+      const where = `${file}:${i + 1}`;
+      const before = Date.now();
+      const outcome: Outcome = processor.process({ log: line }, { tag, source: SOURCE });
+      const expected = expectations[i];
+      if ('reason' in expected) {
+        assert.equal(outcome.ok, false, where);
+        if (outcome.ok) return;
+        assert.equal(outcome.reason, expected.reason, where);
+        if (typeof expected.detail === 'string') assert.equal(outcome.detail, expected.detail, where);
+        else assert.match(outcome.detail, expected.detail, where);
+        assert.equal(outcome.raw, line, where);
+        return;
+      }
+      assert.ok(outcome.ok, `${where}: ${outcome.ok ? '' : outcome.detail}`);
+      if (!outcome.ok) return;
+      assert.equal(outcome.logType, expected.logType, where);
+      assert.equal(outcome.eventTimeMs, Date.parse(expected.eventTime), where);
+      const out = JSON.parse(outcome.json) as Record<string, unknown>;
+      const { p_row_id: rowId, p_parse_time: parseTime, ...rest } = out;
+      assert.match(String(rowId), /^[0-9a-f]{17,}$/, where);
+      assert.ok(Date.parse(String(parseTime)) >= before - 1 && Date.parse(String(parseTime)) <= Date.now(), where);
+      const original = JSON.parse(line) as Record<string, unknown>;
+      const indicators = Object.fromEntries(
+        INDICATOR_ORDER.filter((k) => expected.indicators[k] !== undefined).map((k) => [`p_any_${k}`, expected.indicators[k]]),
+      );
+      assert.deepEqual(rest, {
+        ...original,
+        ...expected.changes,
+        p_log_type: expected.logType,
+        p_event_time: expected.eventTime,
+        ...indicators,
+        p_source_address: SOURCE,
+        p_fluent_tag: tag,
+      }, where);
+      // Key order: the record's own keys first, as LSS wrote them, then the standard fields.
+      assert.deepEqual(Object.keys(out).slice(0, Object.keys(original).length), Object.keys(original), where);
+    });
+  }
+});
+
+test('Audit IDs above 2^53 reach the output digit for digit', () => {
+  const processor = new ZpaProcessor(loadSchemas());
+  const [, , line] = sampleLines('elastic/audit.test-audit.log');
+  const outcome = processor.process({ log: line }, { tag: 'zpa.audit-log', source: SOURCE });
+  assert.ok(outcome.ok);
+  assert.ok(outcome.ok && outcome.json.includes('"ModifiedBy":"288263728720249833"'));
+});
