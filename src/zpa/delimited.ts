@@ -51,7 +51,10 @@ export function parseDelimited(
     return { ok: false, error: `no ${format.toUpperCase()} template${logType ? ` of ${logType}` : ''} has the label before the marker: ${JSON.stringify(before.slice(-48))}` };
   }
   for (const { t, fields } of candidates) {
-    const counts = align(pieces, fields, sep, templates.separatorFields[format], (key) => isJsonField(t.logType, key));
+    const isJson = (key: string) => isJsonField(t.logType, key);
+    // When no typed reading fits, a positional one (only the separator fields spanning two pieces) still lets the
+    // validator name the field that broke its type.
+    const counts = align(pieces, fields, sep, templates.separatorFields[format], isJson, false) ?? align(pieces, fields, sep, templates.separatorFields[format], isJson, true);
     if (counts === undefined) continue;
     const head = before.slice(0, before.length - t.label.length).trimEnd();
     let header = head;
@@ -105,8 +108,8 @@ function parsesAsJson(text: string): boolean {
 }
 
 /**
- * How many pieces each field takes, found by a depth-first search over the typed positions with a memo of dead ends.
- * Returns undefined when no reading fits.
+ * How many pieces each field takes, found by a depth-first search over the typed positions with a memo of dead ends
+ * (`positional`: ignore the types). Returns undefined when no reading fits.
  */
 function align(
   pieces: readonly string[],
@@ -114,6 +117,7 @@ function align(
   sep: string,
   separatorFields: ReadonlySet<string>,
   isJsonField: (key: string) => boolean,
+  positional: boolean,
 ): number[] | undefined {
   const n = fields.length;
   const m = pieces.length;
@@ -123,6 +127,7 @@ function align(
   let steps = 0;
   const fits = (fi: number, pi: number, k: number): boolean => {
     const f = fields[fi];
+    if (positional) return k === 1 || (k === 2 && separatorFields.has(f.key));
     const json = f.conv === 'j' || isJsonField(f.key);
     if (k === 1 && !json) return singleFits(f, pieces[pi]);
     const joined = k === 1 ? pieces[pi] : pieces.slice(pi, pi + k).join(sep);

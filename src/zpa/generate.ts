@@ -94,7 +94,7 @@ export class LssGenerator {
     if (ph.conv === 'd') return isEdge ? pick(['0', INT64_MAX, '-1']) : integer(ph.key, random);
     if (ph.conv === 'f') return isEdge ? '0.000000' : ((random() - 0.5) * 180).toFixed(6);
     if (field === undefined) return pick(WORDS);
-    if (isEdge && optional && field.type !== 'string') return '';
+    if (isEdge && optional && field.type !== 'string' && random() < 0.5) return '';
     switch (field.type) {
       case 'bigint':
         return isEdge ? pick(['0', INT64_MAX]) : integer(ph.key, random);

@@ -1,0 +1,178 @@
+/**
+ * Thousands of generated LSS records per log type, in JSON, CSV and TSV, with edge values: every one accepted,
+ * classified without a tag, and typed in the output as its schema says, value for value. Mutated records are
+ * rejected with the field named.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LSS_FORMATS, LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type FieldSpec, type LssFormat } from '../src/zpa/index.js';
+import { JsonScanner, Kind, Members } from '../src/zpa/json-scan.js';
+import { parseRfc3339, compileTimeFormat } from '../src/zpa/time.js';
+
+const PER_FORMAT = 1000;
+const schemas = loadSchemas();
+const generator = new LssGenerator(schemas);
+const CTIME = compileTimeFormat('%a %b %e %H:%M:%S %Y');
+
+/** What the output must hold for a generated value: the schema's type, the same value. */
+function assertTyped(field: FieldSpec, token: string, kind: Kind, generated: string, where: string): void {
+  const msg = `${where} ${field.name}: ${token} from ${JSON.stringify(generated)}`;
+  const unset = generated === '' && field.type !== 'string' && field.type !== 'array';
+  if (unset) {
+    assert.equal(kind, Kind.Null, msg);
+    return;
+  }
+  switch (field.type) {
+    case 'string':
+      assert.equal(kind, Kind.String, msg);
+      assert.equal(JSON.parse(token), generated, msg);
+      break;
+    case 'bigint':
+      assert.equal(kind, Kind.Number, msg);
+      assert.equal(token, BigInt(generated).toString(), msg);
+      break;
+    case 'float':
+      assert.equal(kind, Kind.Number, msg);
+      assert.equal(Number(token), Number(generated), msg);
+      break;
+    case 'timestamp': {
+      assert.equal(kind, Kind.String, msg);
+      const text = JSON.parse(token) as string;
+      const parse = (t: string) => (field.timeFormats[0].format === 'rfc3339' ? parseRfc3339(t) : CTIME.parse(t));
+      assert.equal(parse(text), parse(generated), msg);
+      if (field.timeFormats[0].format !== 'rfc3339') assert.equal(text, CTIME.canonical!(CTIME.parse(generated)), `${msg}: canonical ctime`);
+      break;
+    }
+    case 'array': {
+      assert.equal(kind, Kind.Array, msg);
+      const elements = generated === '' ? [] : generated.split(',');
+      const expected = field.element!.type === 'bigint' ? elements.map(Number) : elements;
+      assert.deepEqual(JSON.parse(token), expected, msg);
+      break;
+    }
+    case 'json':
+      assert.equal(kind, Kind.Object, msg);
+      assert.deepEqual(JSON.parse(token), JSON.parse(generated), msg);
+      break;
+    case 'boolean':
+      assert.equal(kind, generated === 'true' ? Kind.True : Kind.False, msg);
+      break;
+  }
+}
+
+for (const logType of generator.logTypes()) {
+  test(`${logType}: generated JSON, CSV and TSV records are accepted and typed as the schema says`, () => {
+    const processor = new ZpaProcessor(schemas);
+    const schema = schemas.byId.get(logType)!;
+    const scanner = new JsonScanner();
+    const members = new Members();
+    const seen = { maxInt64: 0, nulls: 0, singleSpaceCtime: 0, unicode: 0 };
+    for (const format of LSS_FORMATS) {
+      const random = seededRandom(logType.length * 1000 + format.length);
+      for (let n = 0; n < PER_FORMAT; n++) {
+        const { line, values } = generator.record(logType, format, random, { edge: n % 2 === 0 });
+        const where = `${logType} ${format} #${n}`;
+        // No tag: classified by its keys (JSON) or by the CSV/TSV label.
+        const outcome = processor.process({ log: line }, { tag: 'zpa.lss', source: '127.0.0.1:1' });
+        assert.ok(outcome.ok, `${where}: ${outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}\n${line}`}`);
+        if (!outcome.ok) return;
+        assert.equal(outcome.logType, schema.name, where);
+        assert.ok(scanner.scanObject(outcome.json, 0, members) === outcome.json.length, `${where}: output is one JSON object`);
+        const out = new Map<string, { token: string; kind: Kind }>();
+        for (let i = 0; i < members.count; i++) {
+          out.set(outcome.json.slice(members.keyStart[i], members.keyEnd[i]), { token: outcome.json.slice(members.valueStart[i], members.valueEnd[i]), kind: members.kind[i] });
+        }
+        for (const [key, generated] of values) {
+          const field = schema.byKey.get(key);
+          const got = out.get(key);
+          assert.ok(got, `${where}: ${key} in the output`);
+          if (field === undefined) continue; // extra keys (PRA fields) pass through
+          assertTyped(field, got.token, got.kind, generated, where);
+          if (got.token.includes('9223372036854775807')) seen.maxInt64++;
+          if (got.kind === Kind.Null) seen.nulls++;
+          if (/[^\u0000-\u00ff]/.test(generated)) seen.unicode++;
+          if (field.isEventTime && / [1-9] \d\d:/.test(generated) && !/  [1-9] /.test(generated)) seen.singleSpaceCtime++;
+        }
+      }
+    }
+    // The edge values were really exercised.
+    assert.ok(seen.maxInt64 > 0 || !schema.fields.some((f) => f.type === 'bigint'), `${logType}: max int64 seen`);
+    assert.ok(seen.unicode > 0, `${logType}: unicode seen`);
+    if (logType !== 'audit-log') assert.ok(seen.singleSpaceCtime > 0, `${logType}: single-space ctime seen`);
+    if (schema.fields.some((f) => f.type === 'timestamp' && !f.required)) assert.ok(seen.nulls > 0, `${logType}: unset values seen`);
+  });
+}
+
+/** A wrong value for a field of each type, and the start of the detail that must name it. */
+const WRONG: Partial<Record<FieldSpec['type'], string>> = {
+  bigint: '"12abc"',
+  float: '"north"',
+  timestamp: '"yesterday"',
+  array: '"not-a-list"',
+  string: '{"nested":true}',
+  boolean: '"maybe"',
+};
+
+function mutate(line: string, key: string, replacement: string | undefined): string {
+  const scanner = new JsonScanner();
+  const members = new Members();
+  scanner.scanObject(line, 0, members);
+  for (let i = 0; i < members.count; i++) {
+    if (line.slice(members.keyStart[i], members.keyEnd[i]) !== key) continue;
+    if (replacement !== undefined) return line.slice(0, members.valueStart[i]) + replacement + line.slice(members.valueEnd[i]);
+    // Remove the member and its comma.
+    const start = members.keyStart[i] - 1;
+    const end = i + 1 < members.count ? members.keyStart[i + 1] - 1 : members.valueEnd[i];
+    return i + 1 < members.count ? line.slice(0, start) + line.slice(end) : line.slice(0, line.lastIndexOf(',', start)) + line.slice(end);
+  }
+  throw new Error(`${key} not in ${line}`);
+}
+
+test('mutated records are rejected, naming the field, what it expected and what it got', () => {
+  const processor = new ZpaProcessor(schemas);
+  const random = seededRandom(99);
+  let checked = 0;
+  for (const logType of generator.logTypes()) {
+    const schema = schemas.byId.get(logType)!;
+    for (const field of schema.fields) {
+      const wrong = WRONG[field.type];
+      const { line, values } = generator.record(logType, 'json', random);
+      if (!values.has(field.name)) continue;
+      const ctx = { tag: `zpa.${logType}`, source: '127.0.0.1:1' };
+      if (wrong !== undefined) {
+        const outcome = processor.process({ log: mutate(line, field.name, wrong) }, ctx);
+        assert.equal(outcome.ok, false, `${logType} ${field.name} = ${wrong}`);
+        if (outcome.ok) continue;
+        assert.equal(outcome.reason, 'invalid');
+        assert.equal(outcome.logType, schema.name);
+        assert.ok(outcome.detail.startsWith(`field ${field.name}: expected ${field.type}`), outcome.detail);
+        assert.ok(outcome.detail.endsWith(`got ${wrong}`), outcome.detail);
+        checked++;
+      }
+      if (field.required) {
+        const outcome = processor.process({ log: mutate(line, field.name, undefined) }, ctx);
+        assert.equal(outcome.ok, false);
+        if (!outcome.ok) assert.equal(outcome.detail, `field ${field.name}: required, missing`);
+        const empty = processor.process({ log: mutate(line, field.name, field.type === 'string' ? 'null' : '""') }, ctx);
+        assert.equal(empty.ok, false, `${logType} ${field.name} empty`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 300, `${checked} mutations checked`);
+});
+
+test('a mutated CSV or TSV value is rejected naming its field', () => {
+  const processor = new ZpaProcessor(schemas);
+  const formats: LssFormat[] = ['csv', 'tsv'];
+  for (const format of formats) {
+    const line = generator.line('user-activity', format, seededRandom(5));
+    const template = line.split(format === 'csv' ? ',' : '\t');
+    // ServicePort is the 10th value after the prefix; ConnectionID (one CSV comma) precedes it.
+    const at = format === 'csv' ? 10 : 9;
+    template[at] = 'port80';
+    const outcome = processor.process({ log: template.join(format === 'csv' ? ',' : '\t') }, { tag: 'zpa.user-activity', source: '127.0.0.1:1' });
+    assert.equal(outcome.ok, false);
+    if (!outcome.ok) assert.equal(outcome.detail, 'field ServicePort: expected bigint, got "port80"', format);
+  }
+});
