@@ -1,0 +1,182 @@
+import { gunzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { decodeEntries, decodeRequest, type ForwardOptions } from './decode.js';
+import { Handshake, type HandshakeConfig } from './handshake.js';
+import type { ForwardEntry, MessageHandler, Peer } from './message.js';
+import { FrameReader } from './frame-reader.js';
+import { ProtocolError, RawString, decodeRaw, encode } from './msgpack.js';
+import type { ReceiverStats } from './stats.js';
+
+export interface ConnectionLimits {
+  /** Largest request accepted on the wire. */
+  maxMessageBytes: number;
+  /** Largest decompressed CompressedPackedForward payload (gzip bombs). */
+  maxDecompressedBytes: number;
+  /** Deepest msgpack nesting accepted. */
+  maxDepth: number;
+  /** Close a connection that sends nothing for this long while it has nothing waiting for an ack. */
+  idleTimeoutMs: number;
+  /** Close a connection whose message is not settled within this time, so the sender retries. */
+  ackTimeoutMs: number;
+}
+
+export interface ConnectionContext {
+  limits: ConnectionLimits;
+  handshake: HandshakeConfig | undefined;
+  handler: MessageHandler;
+  logger: Logger;
+  stats: ReceiverStats;
+}
+
+// zstd arrived in node:zlib with Node 22.15; on older runtimes a zstd request closes the connection with a reason.
+const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: typeof gunzipSync }).zstdDecompressSync;
+
+/**
+ * One forward-protocol connection: frames requests out of the byte stream, runs the handshake, decodes, hands each
+ * message to the pipeline and acks it once the pipeline says it is settled. Any protocol violation closes this
+ * connection only, with the reason logged.
+ */
+export class ForwardConnection {
+  private readonly reader: FrameReader;
+  private handshake: Handshake | undefined;
+  private unsettled = 0;
+  private closed = false;
+  readonly peer: Peer;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly ctx: ConnectionContext,
+    private readonly onClosed: (connection: ForwardConnection) => void,
+  ) {
+    this.peer = { address: (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 };
+    this.reader = new FrameReader({ maxBytes: ctx.limits.maxMessageBytes, maxDepth: ctx.limits.maxDepth });
+    socket.setNoDelay(true);
+    socket.setTimeout(ctx.limits.idleTimeoutMs);
+    socket.on('timeout', () => {
+      if (this.unsettled === 0) this.close(`idle for ${ctx.limits.idleTimeoutMs} ms`);
+    });
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (error) => this.close(`socket error: ${error.message}`));
+    socket.on('close', () => this.finish());
+    if (ctx.handshake) {
+      this.handshake = new Handshake(ctx.handshake);
+      socket.write(this.handshake.helo());
+    }
+  }
+
+  /** True while some message of this connection waits for settlement. */
+  get waiting(): boolean {
+    return this.unsettled > 0;
+  }
+
+  close(reason: string | undefined): void {
+    if (this.closed) return;
+    if (reason) {
+      this.ctx.stats.connectionsClosedByServer++;
+      this.ctx.logger.warn({ peer: `${this.peer.address}:${this.peer.port}`, reason }, 'closing forward connection');
+    }
+    this.finish();
+    this.socket.destroy();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.clear();
+    this.onClosed(this);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    this.ctx.stats.bytesReceived += chunk.length;
+    try {
+      this.reader.push(chunk, (frame) => {
+        this.handleFrame(frame);
+        return !this.closed;
+      });
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.ctx.stats.protocolErrors++;
+      this.close(error.message);
+    }
+  }
+
+  private handleFrame(frame: Buffer): void {
+    if (this.handshake) return this.handlePing(frame, this.handshake);
+    const request = decodeRequest(frame);
+    if (request.kind === 'heartbeat') return;
+    const entries = request.kind === 'compressed' ? decodeEntries(this.decompress(request.payload, request.options)) : request.entries;
+    this.dispatch(request.tag, entries, request.options, frame.length);
+  }
+
+  private handlePing(frame: Buffer, handshake: Handshake): void {
+    const result = handshake.verifyPing(decodeRaw(frame, 0)[0]);
+    if (!result.ok) {
+      this.ctx.stats.handshakeFailures++;
+      this.ctx.logger.warn({ peer: `${this.peer.address}:${this.peer.port}`, reason: result.reason }, 'forward handshake rejected');
+      this.finish();
+      this.socket.end(result.reply, () => this.socket.destroy());
+      return;
+    }
+    this.peer.hostname = result.hostname;
+    this.peer.user = result.user;
+    this.handshake = undefined;
+    this.socket.write(result.reply);
+  }
+
+  private decompress(payload: Buffer, options: ForwardOptions): Buffer {
+    const maxOutputLength = this.ctx.limits.maxDecompressedBytes;
+    const inflate = options.compressed === 'gzip' ? gunzipSync : options.compressed === 'zstd' ? zstdDecompressSync : undefined;
+    if (!inflate) {
+      throw new ProtocolError(`unsupported compression "${options.compressed}" (supported: gzip${zstdDecompressSync ? ', zstd' : ''})`);
+    }
+    try {
+      // gunzip reads every concatenated gzip member, as Fluent Bit may send several.
+      return inflate(payload, { maxOutputLength });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+        throw new ProtocolError(`decompressed payload exceeds the maximum of ${maxOutputLength} bytes`);
+      }
+      throw new ProtocolError(`invalid ${options.compressed} payload: ${(error as Error).message}`);
+    }
+  }
+
+  private dispatch(tag: string, entries: ForwardEntry[], options: ForwardOptions, wireBytes: number): void {
+    const stats = this.ctx.stats;
+    stats.messages++;
+    if (options.signal !== 0) {
+      // Metrics and traces are not ZPA logs: counted, skipped, and acked so the sender does not retry them forever.
+      stats.signalsSkipped++;
+      if (options.chunk) this.ack(options.chunk);
+      return;
+    }
+    stats.entries += entries.length;
+    const chunk = options.chunk;
+    this.unsettled++;
+    const timer = setTimeout(() => {
+      stats.ackTimeouts++;
+      this.close(`message not settled within ${this.ctx.limits.ackTimeoutMs} ms; closing so the sender retries`);
+    }, this.ctx.limits.ackTimeoutMs);
+    this.ctx
+      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes })
+      .then(
+        () => {
+          if (chunk) this.ack(chunk);
+        },
+        (error: Error) => this.close(`message not settled: ${error.message}`),
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        this.unsettled--;
+      });
+  }
+
+  private ack(chunk: RawString): void {
+    if (this.closed) return;
+    this.ctx.stats.acks++;
+    this.socket.write(encode(new Map([['ack', chunk]])));
+  }
+}

@@ -1,0 +1,165 @@
+import { Unpackr, addExtension } from 'msgpackr';
+import { EventTime } from './event-time.js';
+import type { ForwardEntry } from './message.js';
+import { ProtocolError, RawString, decodeRaw, skipValue, type RawValue } from './msgpack.js';
+
+// EventTime is ext type 0 (fixext8, or ext8 from some Fluentd versions). msgpackr keeps extensions globally.
+addExtension({
+  type: 0,
+  unpack(data: Buffer) {
+    const time = EventTime.fromExt(data);
+    if (!time) throw new ProtocolError(`EventTime must be 8 bytes, got ${data.length}`);
+    return time;
+  },
+});
+
+/**
+ * Records are decoded by msgpackr: maps become plain objects, integers beyond ±2^53 become BigInt (Audit IDs must
+ * keep every digit), everything else a number. Bin values are views of the message buffer, which is never reused.
+ */
+// 'auto' is documented by msgpackr but missing from its type definitions.
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'bigint' });
+
+export type ForwardMode = 'message' | 'forward' | 'packed' | 'compressed';
+
+/** The options map of a request, as far as the server acts on it. */
+export interface ForwardOptions {
+  /** The chunk id exactly as sent, echoed in the ack. */
+  chunk: RawString | undefined;
+  compressed: string | undefined;
+  /** 0 = logs, 1 = metrics, 2 = traces (Fluent Bit's `fluent_signal`). */
+  signal: number;
+}
+
+export type DecodedRequest =
+  | { kind: 'heartbeat' }
+  | { kind: 'entries'; mode: ForwardMode; tag: string; options: ForwardOptions; entries: ForwardEntry[] }
+  /** CompressedPackedForward: the payload still has to be decompressed (asynchronously) before decodeEntries. */
+  | { kind: 'compressed'; tag: string; options: ForwardOptions; payload: Buffer };
+
+function arrayHeader(buf: Buffer): { length: number; start: number } | undefined {
+  const b = buf[0];
+  if (b >= 0x90 && b <= 0x9f) return { length: b & 0x0f, start: 1 };
+  if (b === 0xdc && buf.length >= 3) return { length: buf.readUInt16BE(1), start: 3 };
+  if (b === 0xdd && buf.length >= 5) return { length: buf.readUInt32BE(1), start: 5 };
+  return undefined;
+}
+
+function describe(value: RawValue): string {
+  if (value === null) return 'nil';
+  if (value instanceof RawString) return 'str';
+  if (value instanceof Map) return 'map';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Uint8Array) return 'bin';
+  if (typeof value === 'object') return `ext ${value.ext}`;
+  return typeof value;
+}
+
+function readOptions(value: RawValue | undefined): ForwardOptions {
+  if (value === undefined || value === null) return { chunk: undefined, compressed: undefined, signal: 0 };
+  if (!(value instanceof Map)) throw new ProtocolError(`options must be a map, got ${describe(value)}`);
+  const chunk = value.get('chunk');
+  if (chunk !== undefined && chunk !== null && !(chunk instanceof RawString) && !(chunk instanceof Uint8Array)) {
+    throw new ProtocolError(`option chunk must be a str, got ${describe(chunk)}`);
+  }
+  const compressed = value.get('compressed');
+  if (compressed !== undefined && compressed !== null && !(compressed instanceof RawString)) {
+    throw new ProtocolError(`option compressed must be a str, got ${describe(compressed)}`);
+  }
+  const signal = value.get('fluent_signal');
+  return {
+    chunk: chunk == null ? undefined : chunk instanceof RawString ? chunk : new RawString(Buffer.from(chunk)),
+    compressed: compressed instanceof RawString ? compressed.text : undefined,
+    signal: typeof signal === 'number' ? signal : 0,
+  };
+}
+
+/**
+ * Decodes one complete top-level request: Message `[tag, time, record, options?]`, Forward `[tag, [entries],
+ * options?]`, PackedForward `[tag, bin|str, options?]` (Fluentd sends str32 payloads), CompressedPackedForward (the
+ * same with `compressed`), or a nil heartbeat.
+ */
+export function decodeRequest(buf: Buffer): DecodedRequest {
+  if (buf[0] === 0xc0) return { kind: 'heartbeat' };
+  const array = arrayHeader(buf);
+  if (!array) throw new ProtocolError(`a request must be an array [tag, ...], got ${describe(decodeRaw(buf, 0)[0])}`);
+  if (array.length < 2 || array.length > 4) throw new ProtocolError(`a request must have 2 to 4 elements, got ${array.length}`);
+  const [tagValue, secondAt] = decodeRaw(buf, array.start);
+  if (!(tagValue instanceof RawString)) throw new ProtocolError(`tag must be a str, got ${describe(tagValue)}`);
+  const tag = tagValue.text;
+  const second = buf[secondAt];
+  const isArray = (second >= 0x90 && second <= 0x9f) || second === 0xdc || second === 0xdd;
+  const isBytes = (second >= 0xa0 && second <= 0xbf) || (second >= 0xd9 && second <= 0xdb) || (second >= 0xc4 && second <= 0xc6);
+
+  if (isArray || isBytes) {
+    if (array.length > 3) throw new ProtocolError(`a Forward or PackedForward request has at most 3 elements, got ${array.length}`);
+    const secondEnd = skipValue(buf, secondAt);
+    const options = readOptions(array.length === 3 ? decodeRaw(buf, secondEnd)[0] : undefined);
+    if (isArray) return { kind: 'entries', mode: 'forward', tag, options, entries: normalizeEntries(unpack(buf.subarray(secondAt, secondEnd)) as unknown[]) };
+    const [payloadValue] = decodeRaw(buf, secondAt);
+    const payload = payloadValue instanceof RawString ? payloadValue.bytes : (payloadValue as Buffer);
+    if (options.compressed !== undefined && options.compressed !== 'text') return { kind: 'compressed', tag, options, payload };
+    return { kind: 'entries', mode: 'packed', tag, options, entries: decodeEntries(payload) };
+  }
+
+  // Message mode: [tag, time, record, options?]
+  if (array.length < 3) throw new ProtocolError('a Message request needs [tag, time, record]');
+  const timeEnd = skipValue(buf, secondAt);
+  const recordEnd = skipValue(buf, timeEnd);
+  const options = readOptions(array.length === 4 ? decodeRaw(buf, recordEnd)[0] : undefined);
+  const entry = normalizeEntry([unpack(buf.subarray(secondAt, timeEnd)), unpack(buf.subarray(timeEnd, recordEnd))], 0);
+  return { kind: 'entries', mode: 'message', tag, options, entries: [entry] };
+}
+
+/** Decodes a PackedForward payload: a concatenation of `[time, record]` entries. */
+export function decodeEntries(payload: Buffer): ForwardEntry[] {
+  if (payload.length === 0) return [];
+  let values: unknown[];
+  try {
+    values = unpackr.unpackMultiple(payload) as unknown[];
+  } catch (error) {
+    throw new ProtocolError(`invalid entries payload: ${(error as Error).message}`);
+  }
+  return normalizeEntries(values);
+}
+
+function unpack(bytes: Buffer): unknown {
+  try {
+    return unpackr.unpack(bytes);
+  } catch (error) {
+    throw new ProtocolError(`invalid msgpack: ${(error as Error).message}`);
+  }
+}
+
+function normalizeEntries(values: unknown[]): ForwardEntry[] {
+  const entries = new Array<ForwardEntry>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`entry ${i} must be [time, record]`);
+    entries[i] = normalizeEntry(value, i);
+  }
+  return entries;
+}
+
+function normalizeEntry([head, record]: unknown[], index: number): ForwardEntry {
+  let time = head;
+  let metadata: Record<string, unknown> | undefined;
+  if (Array.isArray(head)) {
+    // Fluent Bit ≥ 5.0.5: [[time, metadata], record]
+    if (head.length !== 2 || !isPlainMap(head[1])) throw new ProtocolError(`entry ${index}: header must be [time, metadata map]`);
+    time = head[0];
+    metadata = head[1];
+  }
+  if (!isPlainMap(record)) throw new ProtocolError(`entry ${index}: record must be a map`);
+  return { time: toEventTime(time, index), metadata, record };
+}
+
+function toEventTime(time: unknown, index: number): EventTime {
+  if (time instanceof EventTime) return time;
+  if (typeof time === 'number' && Number.isFinite(time) && time >= 0) return EventTime.fromNumber(time);
+  throw new ProtocolError(`entry ${index}: time must be an EventTime, an integer or a float, got ${typeof time}`);
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof EventTime) && !(value instanceof Date);
+}

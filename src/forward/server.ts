@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import pino, { type Logger } from 'pino';
+import type { ListenConfig } from './config.js';
+import { ForwardConnection, type ConnectionContext } from './connection.js';
+import type { HandshakeConfig } from './handshake.js';
+import type { MessageHandler } from './message.js';
+import { newReceiverStats, type ReceiverStats } from './stats.js';
+
+export interface ForwardServerOptions {
+  listen: ListenConfig;
+  handler: MessageHandler;
+  logger?: Logger;
+  /** Tests inject the nonce and auth salt of a capture. */
+  random?: HandshakeConfig['random'];
+}
+
+/** Nesting allowed in a request: [tag, [[[time, metadata], record]]] plus records with nested maps. */
+const MAX_DEPTH = 64;
+
+/**
+ * The forward-protocol server (TCP or TLS). It owns the listening socket and the connections; each connection frames,
+ * decodes and acks on its own. `pause()`/`resume()` stop and restart reading from every socket: backpressure.
+ */
+export class ForwardServer {
+  readonly stats: ReceiverStats = newReceiverStats();
+  private readonly server: net.Server;
+  private readonly connections = new Set<ForwardConnection>();
+  private readonly ctx: ConnectionContext;
+  private paused = false;
+
+  constructor(private readonly options: ForwardServerOptions) {
+    const { listen } = options;
+    const logger = options.logger ?? pino({ level: 'silent' });
+    this.ctx = {
+      limits: {
+        maxMessageBytes: listen.max_message_size,
+        maxDecompressedBytes: listen.max_decompressed_size,
+        maxDepth: MAX_DEPTH,
+        idleTimeoutMs: listen.idle_timeout,
+        ackTimeoutMs: listen.ack_timeout,
+      },
+      handshake: listen.shared_key
+        ? { sharedKey: listen.shared_key, selfHostname: listen.self_hostname, users: listen.users, random: options.random }
+        : undefined,
+      handler: options.handler,
+      logger,
+      stats: this.stats,
+    };
+    if (listen.tls) {
+      const server = tls.createServer({
+        cert: readFileSync(listen.tls.cert_file),
+        key: readFileSync(listen.tls.key_file),
+        ca: listen.tls.ca_file ? readFileSync(listen.tls.ca_file) : undefined,
+        requestCert: listen.tls.client_auth,
+        rejectUnauthorized: listen.tls.client_auth,
+        minVersion: listen.tls.min_version,
+      });
+      server.on('secureConnection', (socket) => this.accept(socket));
+      server.on('tlsClientError', (error, socket) => {
+        this.stats.tlsFailures++;
+        logger.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'TLS handshake failed');
+      });
+      this.server = server;
+    } else {
+      this.server = net.createServer((socket) => this.accept(socket));
+    }
+    this.server.on('error', (error) => logger.error({ err: error }, 'forward server error'));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    const { host, port } = this.options.listen;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops reading from every socket (the in-flight budget is full). */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const connection of this.connections) connection.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const connection of this.connections) connection.socket.resume();
+  }
+
+  /**
+   * Stops accepting, waits (up to `timeoutMs`) for every pending message to settle and be acked, then closes every
+   * connection. Messages still unsettled at the deadline are not acked: their senders retry them.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.connections].some((connection) => connection.waiting) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.connections) connection.close(undefined);
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    const { logger } = this.ctx;
+    if (this.connections.size >= this.options.listen.max_connections) {
+      this.stats.connectionsRejected++;
+      logger.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason: `max_connections (${this.options.listen.max_connections}) reached` }, 'refusing forward connection');
+      socket.destroy();
+      return;
+    }
+    this.stats.connectionsAccepted++;
+    const connection = new ForwardConnection(socket, this.ctx, (closed) => this.connections.delete(closed));
+    this.connections.add(connection);
+    if (this.paused) socket.pause();
+  }
+}
