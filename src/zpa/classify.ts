@@ -1,13 +1,14 @@
 /**
  * Tells which log type a record is: by Fluent Bit tag (`zpa.<id>`), else by which keys it carries. Records hold no
- * log-type field, but each LSS type has its own key set, so the schema whose field set best overlaps the record's
- * keys (Jaccard similarity) wins, if the overlap is convincing.
+ * log-type field, but each LSS type has its own key set, so the schema that best explains the record's keys wins,
+ * if the overlap is convincing.
  */
 import type { LogSchema, SchemaSet } from './schema.js';
 
 const TAG_PREFIX = 'zpa.';
-/** Below this similarity a record is not called any type: an unrelated object must not be forced into one. */
-const MIN_SIMILARITY = 0.4;
+/** An unrelated object must not be forced into a type: it needs a few keys of the schema, and mostly its keys. */
+const MIN_COMMON_KEYS = 3;
+const MIN_KNOWN_SHARE = 0.5;
 
 export class Classifier {
   /** Bit i set: schemas[i] has a field of this name. */
@@ -38,15 +39,24 @@ export class Classifier {
     for (let i = 0; mask !== 0; i++, mask >>>= 1) if (mask & 1) this.counts[i]++;
   }
 
+  /**
+   * The schema that explains most of the record's keys (each key it does not know counts half against it), ties
+   * going to the closer key set (Jaccard). LSS templates can be customised to fewer fields, so a subset of a
+   * schema's keys still classifies; a record whose keys are mostly unknown to every schema does not.
+   */
   best(keyCount: number): LogSchema | undefined {
     let best: LogSchema | undefined;
-    let bestScore = MIN_SIMILARITY;
+    let bestScore = -Infinity;
+    let bestSimilarity = 0;
     this.set.schemas.forEach((schema, i) => {
       const common = this.counts[i];
-      const score = common / (keyCount + schema.fields.length - common);
-      if (score > bestScore) {
-        bestScore = score;
+      if (common < MIN_COMMON_KEYS || common / keyCount < MIN_KNOWN_SHARE) return;
+      const score = common - (keyCount - common) / 2;
+      const similarity = common / (keyCount + schema.fields.length - common);
+      if (score > bestScore || (score === bestScore && similarity > bestSimilarity)) {
         best = schema;
+        bestScore = score;
+        bestSimilarity = similarity;
       }
     });
     return best;

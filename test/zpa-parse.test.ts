@@ -1,0 +1,214 @@
+/**
+ * The processor's parsing, classification, coercion and enrichment rules, one behaviour per test.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadSchemas, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+
+const schemas = loadSchemas();
+const ctx = { tag: 'zpa.lss', source: '192.0.2.7:40000' };
+
+const metrics = (timestamp: string, extra = '') =>
+  `{"LogTimestamp":"${timestamp}","Connector":"c1","CPUUtilization":"1","AppCount":"129","AvailableDiskBytes":"261886394368"${extra}}`;
+
+function ok(outcome: Outcome): Record<string, unknown> {
+  assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}`);
+  return JSON.parse(outcome.ok ? outcome.json : '{}') as Record<string, unknown>;
+}
+
+function rejected(outcome: Outcome): { reason: string; detail: string; raw: string; logType: string | undefined } {
+  assert.equal(outcome.ok, false);
+  if (outcome.ok) throw new Error('unreachable');
+  return outcome;
+}
+
+test('text before the first brace (a syslog header) is tolerated and kept', () => {
+  const processor = new ZpaProcessor(schemas);
+  const a = ok(processor.process({ log: `<165>1 - - - - - - token ${metrics('Thu Oct  7 10:40:00 2021')}` }, ctx));
+  assert.equal(a.p_line_prefix, '<165>1 - - - - - - token ');
+  assert.equal(a.p_log_type, 'Zscaler.ZPA.AppConnectorMetrics');
+  const b = ok(processor.process({ log: `<111>${metrics('Thu Oct  7 10:40:00 2021')}` }, ctx));
+  assert.equal(b.p_line_prefix, '<111>');
+});
+
+test('a CRLF line loses its CR; text after the object is an error', () => {
+  const processor = new ZpaProcessor(schemas);
+  const out = processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')}\r` }, ctx);
+  assert.ok(out.ok && !out.json.includes('\r'));
+  const r = rejected(processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')} trailing` }, ctx));
+  assert.equal(r.reason, 'unparsable');
+  assert.match(r.detail, /^not valid JSON: text after the object at offset \d+$/);
+});
+
+test('ctime with one or two spaces before the day is accepted and written the padded way', () => {
+  const processor = new ZpaProcessor(schemas);
+  for (const t of ['Thu Oct  7 10:40:00 2021', 'Thu Oct 7 10:40:00 2021']) {
+    const out = processor.process({ log: metrics(t) }, ctx);
+    assert.ok(out.ok);
+    if (!out.ok) continue;
+    assert.equal(out.eventTimeMs, Date.UTC(2021, 9, 7, 10, 40, 0));
+    assert.ok(out.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021"'));
+    assert.equal(JSON.parse(out.json).p_event_time, '2021-10-07T10:40:00.000Z');
+  }
+  const wrongDay = rejected(processor.process({ log: metrics('Fri Oct  7 10:40:00 2021') }, ctx));
+  assert.equal(wrongDay.detail, 'field LogTimestamp: expected timestamp (%a %b %e %H:%M:%S %Y), got "Fri Oct  7 10:40:00 2021"');
+});
+
+test('quoted numbers become numbers where the schema says number, digit for digit', () => {
+  const out = new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx);
+  assert.ok(out.ok && out.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,"AppCount":129,"AvailableDiskBytes":261886394368,'));
+  const bad = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":"1.5"') }, ctx));
+  assert.equal(bad.detail, 'field TargetCount: expected bigint, got "1.5"');
+  const tooBig = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":9223372036854775808') }, ctx));
+  assert.equal(tooBig.detail, 'field TargetCount: expected bigint, got 9223372036854775808');
+});
+
+test('"" in an optional non-string field is unset and written as null; in a required field it is an error', () => {
+  const processor = new ZpaProcessor(schemas);
+  const out = ok(processor.process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"ServiceCount":""') }, ctx));
+  assert.equal(out.ServiceCount, null);
+  const r = rejected(processor.process({ log: metrics('') }, { ...ctx, tag: 'zpa.app-connector-metrics' }));
+  assert.equal(r.reason, 'invalid');
+  assert.equal(r.detail, 'field LogTimestamp: expected timestamp (%a %b %e %H:%M:%S %Y), got ""');
+  assert.equal(r.logType, 'Zscaler.ZPA.AppConnectorMetrics');
+});
+
+test('unknown keys are kept as they came', () => {
+  const out = ok(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"NewField":{"a":[1,2]},"PosturesMisses":"x"') }, ctx));
+  assert.deepEqual(out.NewField, { a: [1, 2] });
+  assert.equal(out.PosturesMisses, 'x');
+});
+
+test('records no log type fits are unclassified; non-JSON non-CSV lines unparsable', () => {
+  const processor = new ZpaProcessor(schemas);
+  const u = rejected(processor.process({ log: '{"foo":1,"bar":"x"}' }, ctx));
+  assert.equal(u.reason, 'unclassified');
+  assert.equal(u.detail, 'no log type matches the keys foo, bar');
+  assert.equal(u.logType, undefined);
+  const p = rejected(processor.process({ log: 'hello world' }, ctx));
+  assert.deepEqual([p.reason, p.detail, p.raw], ['unparsable', 'no JSON object and no LSS CSV/TSV prefix in the line', 'hello world']);
+  const j = rejected(processor.process({ log: '{"LogTimestamp": "x",' }, ctx));
+  assert.equal(j.reason, 'unparsable');
+  assert.equal(j.detail, 'not valid JSON: expected a key string, got end of text at offset 21');
+});
+
+test('the tag decides the type; an unknown tag suffix falls back to the keys', () => {
+  const processor = new ZpaProcessor(schemas);
+  const line = metrics('Thu Oct  7 10:40:00 2021');
+  assert.equal(ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.none' })).p_log_type, 'Zscaler.ZPA.AppConnectorMetrics');
+  // Tagged as another type, the record is checked against that type's schema.
+  const r = rejected(processor.process({ log: line }, { ...ctx, tag: 'zpa.user-activity' }));
+  assert.equal(r.detail, 'field Customer: required, missing');
+  assert.equal(r.logType, 'Zscaler.ZPA.UserActivity');
+  // The tag reaches the output.
+  assert.equal(ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.app-connector-metrics' })).p_fluent_tag, 'zpa.app-connector-metrics');
+});
+
+test('CSV: a ConnectionID holding a comma, quoted values with commas, and Audit JSON documents with commas', () => {
+  const processor = new ZpaProcessor(schemas);
+  const ua = '"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"';
+  const browser = [
+    'Wed Jul  3 05:12:25 2019 Browser Access zpa-lss: ', 'Sqy,Q+E', 'unset', '2019-07-03T05:12:25.723Z', '', '', '', '', '', '', '', '',
+    '127', '21', '73', '13', '66995', '1349', 'GET', 'HTTPS', 'portal.example.com', '/a,b', ua, '', 'admin@example.com', '304', '615',
+    '331', '443', '81.2.69.144', '60006', '', 'ANZ Team', '', '""', 'https://example.com', 'token_created',
+  ].join(',');
+  const b = ok(processor.process({ log: browser }, ctx));
+  assert.equal(b.p_log_type, 'Zscaler.ZPA.BrowserAccess');
+  assert.equal(b.ConnectionID, 'Sqy,Q+E');
+  assert.equal(b.UserAgent, JSON.parse(ua));
+  assert.equal(b.URL, '/a,b');
+  assert.equal(b.TimestampRequestReceiveHeaderFinish, null);
+  assert.equal(b.StatusCode, 304);
+  assert.equal(b.CorsToken, 'token_created');
+
+  const audit = 'Audit zpa-lss: ,2021-11-17T04:29:38.000Z,2021-11-17T04:29:38.000Z,288263728720249833,req-1,sess-1,,{"id":"1","name":"a,b"},Create,Server,Some-Name,12345678901234567,98765432109876543,admin@example.com,0';
+  const out = processor.process({ log: audit }, ctx);
+  assert.ok(out.ok, out.ok ? '' : out.detail);
+  if (!out.ok) return;
+  assert.equal(out.logType, 'Zscaler.ZPA.AuditLog');
+  assert.ok(out.json.startsWith('{"ModifiedTime":"2021-11-17T04:29:38.000Z","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":"288263728720249833","RequestID":"req-1","SessionID":"sess-1","AuditOldValue":null,"AuditNewValue":{"id":"1","name":"a,b"},'), out.json);
+  assert.ok(out.json.includes('"ObjectID":"12345678901234567","CustomerID":"98765432109876543"'));
+});
+
+test('CSV/TSV: the LSS prefix, a header before it and the template label', () => {
+  const processor = new ZpaProcessor(schemas);
+  const values = ['c1', '1', '9', '4', '129', '67', '67', '62', '1', '0', '0', '0', '121350', '27150', '0', '0', '300', '300', '0', '11', '4', '1', '5', '28232', '960344', '1280', '512000', '152', '261886394368', '145257480799129312'];
+  const tsv = `<134>Thu Oct 7 10:40:00 2021 Connector Metric zpa-lss: \t${values.join('\t')}`;
+  const out = processor.process({ log: tsv }, ctx);
+  assert.ok(out.ok, out.ok ? '' : out.detail);
+  if (!out.ok) return;
+  assert.ok(out.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,'), out.json);
+  assert.equal(JSON.parse(out.json).p_line_prefix, '<134>');
+  const short = rejected(processor.process({ log: `Thu Oct  7 10:40:00 2021 Connector Metric zpa-lss: ,${values.slice(1).join(',')}` }, ctx));
+  assert.equal(short.detail, 'csv: 29 values do not fit the 30 typed positions of the app-connector-metrics template');
+  const label = rejected(processor.process({ log: 'Thu Oct  7 10:40:00 2021 Toaster Status zpa-lss: ,a,b' }, ctx));
+  assert.equal(label.detail, 'no CSV template has the label before the marker: "Thu Oct  7 10:40:00 2021 Toaster Status"');
+});
+
+test('indicators: deduplicated, checked for their kind, placeholders skipped', () => {
+  const line = `{"LogTimestamp":"Fri May 31 17:34:48 2019","Customer":"c","Username":"jdoe@example.com","PrivateIP":"unset","PublicIP":"81.2.69.144","Hostname":"Desktop-1.Example.com","TrustedNetworks":[],"Idp":"0","CertificateCN":"0","ZEN":"10.0.0.1"}`;
+  const out = ok(new ZpaProcessor(schemas).process({ log: line }, { ...ctx, tag: 'zpa.user-status' }));
+  assert.deepEqual(out.p_any_ip_addresses, ['81.2.69.144']);
+  assert.deepEqual(out.p_any_domain_names, ['desktop-1.example.com']);
+  assert.deepEqual(out.p_any_usernames, ['jdoe@example.com']);
+  assert.equal(out.p_any_emails, undefined, 'Username carries only the username indicator in Panther\'s schema');
+  const ua = `{"LogTimestamp":"Fri May 31 17:35:42 2019","Customer":"c","InternalReason":"","Username":"u1","ClientPublicIP":"0","ClientPrivateIP":"","ConnectorIP":"10.0.0.5","ServerIP":"10.0.0.5","Host":"10.0.0.6"}`;
+  const a = ok(new ZpaProcessor(schemas).process({ log: ua }, { ...ctx, tag: 'zpa.user-activity' }));
+  assert.deepEqual(a.p_any_ip_addresses, ['10.0.0.5', '10.0.0.6']);
+  assert.equal(a.p_any_domain_names, undefined);
+});
+
+test('the standard field prefix and static fields come from options; row ids are unique', () => {
+  const processor = new ZpaProcessor(schemas, { prefix: 'zpa_', staticFields: { environment: 'prod', shard: 3, replica: true } });
+  const ids = new Set<unknown>();
+  for (let i = 0; i < 5000; i++) {
+    const out = ok(processor.process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx));
+    ids.add(out.zpa_row_id);
+    if (i === 0) {
+      assert.deepEqual(Object.keys(out).slice(-9), ['zpa_log_type', 'zpa_row_id', 'zpa_event_time', 'zpa_parse_time', 'zpa_source_address', 'zpa_fluent_tag', 'environment', 'shard', 'replica']);
+      assert.equal(out.zpa_log_type, 'Zscaler.ZPA.AppConnectorMetrics');
+      assert.equal(out.zpa_source_address, '192.0.2.7:40000');
+      assert.deepEqual([out.environment, out.shard, out.replica], ['prod', 3, true]);
+      assert.equal(out.p_log_type, undefined);
+    }
+  }
+  assert.equal(ids.size, 5000);
+  const other = ok(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx));
+  assert.ok(!ids.has(other.p_row_id), 'another processor (a replica, a restart) has its own row id space');
+});
+
+test('Format json records and msgpack bin lines take the same path', () => {
+  const processor = new ZpaProcessor(schemas);
+  const line = metrics('Thu Oct  7 10:40:00 2021');
+  const fromBin = processor.process({ log: new TextEncoder().encode(line) }, ctx);
+  const fromObject = processor.process(JSON.parse(line) as Record<string, unknown>, ctx);
+  assert.ok(fromBin.ok && fromObject.ok);
+  const strip = (o: Outcome) => (o.ok ? o.json.replace(/"p_row_id":"[0-9a-f]+","p_event_time":"[^"]+","p_parse_time":"[^"]+",/, '') : '');
+  assert.equal(strip(fromBin), strip(fromObject));
+  // A record with a `log` key among others is a parsed record, not a raw line.
+  const mixed = rejected(processor.process({ log: 'x', other: 1 }, ctx));
+  assert.equal(mixed.reason, 'unclassified');
+  assert.equal(mixed.raw, '{"log":"x","other":1}');
+});
+
+test('event time: the first set isEventTime field in schema order, else the parse time', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zpa-event-time-'));
+  fs.writeFileSync(path.join(dir, 'thing.yml'), [
+    'schema: Test.Thing', 'fields:',
+    '  - {name: Changed, type: timestamp, timeFormats: [rfc3339], isEventTime: true}',
+    '  - {name: Created, type: timestamp, timeFormats: [rfc3339, unix_ms], isEventTime: true}',
+    '  - {name: Name, type: string, required: true}',
+  ].join('\n'));
+  const processor = new ZpaProcessor(loadSchemas(dir));
+  const at = (record: string) => processor.process({ log: record }, { ...ctx, tag: 'zpa.thing' });
+  const both = at('{"Changed":"2024-01-02T03:04:05.678+01:00","Created":"2020-01-01T00:00:00Z","Name":"n"}');
+  assert.ok(both.ok && both.eventTimeMs === Date.UTC(2024, 0, 2, 2, 4, 5, 678));
+  const created = at('{"Changed":"","Created":1700000000123,"Name":"n"}');
+  assert.ok(created.ok && created.eventTimeMs === 1700000000123);
+  const before = Date.now();
+  const none = at('{"Name":"n"}');
+  assert.ok(none.ok && none.eventTimeMs >= before && none.eventTimeMs <= Date.now());
+});
