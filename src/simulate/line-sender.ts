@@ -66,9 +66,14 @@ export class LineSender {
     for (;;) {
       if (this.stopped.signal.aborted) throw new Error('line sender closed');
       try {
-        this.socket = await this.open();
+        const socket = await this.open();
+        if (this.stopped.signal.aborted) {
+          socket.destroy(); // closed while connecting
+          continue;
+        }
+        this.socket = socket;
         this.connections++;
-        return this.socket;
+        return socket;
       } catch (error) {
         this.onError(error as Error);
         await sleep(delay, undefined, { signal: this.stopped.signal }).catch(() => undefined);
