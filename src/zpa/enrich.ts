@@ -30,6 +30,8 @@ export class Enricher {
   private rowCounter = 0;
   private lastParseMs = NaN;
   private lastParseIso = '';
+  private lastEventMs = NaN;
+  private lastEventIso = '';
   private lastTag: string | undefined;
   private lastSource: string | undefined;
   private lastCtxMembers = '';
@@ -51,7 +53,7 @@ export class Enricher {
       this.logTypeMembers.set(schema, logType);
     }
     const parseIso = this.parseIso(parseMs);
-    const eventIso = eventMs === parseMs ? parseIso : new Date(eventMs).toISOString();
+    const eventIso = eventMs === parseMs ? parseIso : this.eventIso(eventMs);
     let out = `${logType},"${p}row_id":"${this.rowIdBase}${(this.rowCounter++).toString(16)}","${p}event_time":"${eventIso}","${p}parse_time":"${parseIso}"`;
     const lists = indicators.lists;
     for (let i = 0; i < lists.length; i++) {
@@ -64,6 +66,15 @@ export class Enricher {
     out += this.ctxMembers(ctx);
     if (linePrefix !== '') out += `,"${p}line_prefix":${JSON.stringify(linePrefix)}`;
     return out + this.staticMembers;
+  }
+
+  /** Records of one stream arrive in time order: consecutive ones often share their event time. */
+  private eventIso(ms: number): string {
+    if (ms !== this.lastEventMs) {
+      this.lastEventMs = ms;
+      this.lastEventIso = new Date(ms).toISOString();
+    }
+    return this.lastEventIso;
   }
 
   private parseIso(ms: number): string {

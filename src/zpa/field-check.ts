@@ -39,7 +39,7 @@ export class FieldCheck {
   error = '';
   /** Epoch ms of a timestamp value (NaN when unset). */
   ms = NaN;
-  /** Decoded content of a string value (after check of a String token), for indicators. */
+  /** Decoded content of a string value in a non-string field (after check), or a scalar's text in a string field. */
   content = '';
   private readonly scanner = new JsonScanner();
 
@@ -47,11 +47,11 @@ export class FieldCheck {
   check(field: FieldSpec, src: string, start: number, end: number, kind: Kind, flag: boolean): boolean {
     this.replacement = undefined;
     this.ms = NaN;
-    this.content = '';
     if (kind === Kind.Null) return field.required ? this.fail(field, src.slice(start, end)) : true;
     if (kind === Kind.String) {
-      this.content = stringContent(src, start, end, flag);
+      // A string in a string field, the common case, needs no decoding.
       if (field.type === 'string') return true;
+      this.content = stringContent(src, start, end, flag);
       if (this.content === '') {
         if (field.required) return this.fail(field, '""');
         this.replacement = 'null';

@@ -11,7 +11,7 @@ import { findMarker, parseDelimited } from './delimited.js';
 import { Enricher, type RecordContext, type ZpaOptions } from './enrich.js';
 import { FieldCheck } from './field-check.js';
 import { IndicatorSet } from './indicators.js';
-import { JsonScanner, Kind, Members, skipWhitespace } from './json-scan.js';
+import { JsonScanner, Kind, Members, skipWhitespace, stringContent } from './json-scan.js';
 import { recordToJson } from './record-json.js';
 import { loadTemplates, type TemplateSet } from './templates.js';
 
@@ -140,8 +140,9 @@ export class ZpaProcessor {
         eventField = field.index;
       }
       const ind = field.indicators;
-      if (ind.length !== 0 && (kind === Kind.String || field.type === 'string')) {
-        for (let j = 0; j < ind.length; j++) indicators.add(ind[j], check.content);
+      if (ind.length !== 0 && field.type === 'string' && kind !== Kind.Null) {
+        const value = kind === Kind.String ? stringContent(text, vs, ve, m.flag[i]) : check.content;
+        for (let j = 0; j < ind.length; j++) indicators.add(ind[j], value);
       }
     }
     for (const field of schema.requiredFields) {
@@ -160,12 +161,11 @@ export class ZpaProcessor {
     const keys = this.keys;
     let same = m.count === this.keyCount;
     for (let i = 0; i < m.count; i++) {
-      const start = m.keyStart[i];
-      const length = m.keyEnd[i] - start;
-      const previous = keys[i];
-      if (previous !== undefined && previous.length === length && !m.keyEscaped[i] && text.startsWith(previous, start)) continue;
-      const k = text.slice(start, start + length);
-      keys[i] = m.keyEscaped[i] ? (JSON.parse('"' + k + '"') as string) : k;
+      // slice + === measured faster here than startsWith or a char loop.
+      const raw = text.slice(m.keyStart[i], m.keyEnd[i]);
+      const k = m.keyEscaped[i] ? (JSON.parse('"' + raw + '"') as string) : raw;
+      if (k === keys[i]) continue;
+      keys[i] = k;
       same = false;
     }
     this.keyCount = m.count;

@@ -57,6 +57,17 @@ function digits(s: string, at: number, count: number): number {
   return n;
 }
 
+/** Date.UTC by integer arithmetic (days from civil, H. Hinnant), several times cheaper per call. */
+function epochMs(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month0: number): number {
@@ -100,7 +111,7 @@ export function parseRfc3339(s: string): number {
   } else {
     return NaN;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
+  return epochMs(year, month, day, hour, minute, second, ms) - offsetMin * 60_000;
 }
 
 type Directive = 'a' | 'b' | 'e' | 'd' | 'm' | 'H' | 'M' | 'S' | 'Y';
@@ -199,7 +210,7 @@ function parseStrftime(parts: readonly Part[], s: string): number {
     }
   }
   if (i !== s.length || year < 0 || month < 0 || day < 1 || day > daysInMonth(year, month)) return NaN;
-  const ms = Date.UTC(year, month, day, hour, minute, second);
+  const ms = epochMs(year, month + 1, day, hour, minute, second, 0);
   if (weekday >= 0 && new Date(ms).getUTCDay() !== weekday) return NaN;
   return ms;
 }
