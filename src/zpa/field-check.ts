@@ -15,7 +15,7 @@ const INT64_MIN_ABS = '9223372036854775808';
 /** How much of an offending value an error message quotes. */
 const GOT_MAX = 80;
 
-export function describeGot(raw: string): string {
+function describeGot(raw: string): string {
   return raw.length > GOT_MAX ? `${raw.slice(0, GOT_MAX)}…` : raw;
 }
 

@@ -17,11 +17,6 @@ export const enum Kind {
   Array,
 }
 
-const KIND_NAMES = ['string', 'number', 'true', 'false', 'null', 'object', 'array'];
-export function kindName(kind: Kind): string {
-  return KIND_NAMES[kind];
-}
-
 /** The members of one scanned object, as offsets into the source text (reused between records). */
 export class Members {
   count = 0;

@@ -79,7 +79,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function compileSchema(file: string, doc: unknown): LogSchema {
+function compileSchema(file: string, doc: unknown): LogSchema {
   const id = path.basename(file).replace(/\.ya?ml$/, '');
   if (!isObject(doc)) throw new SchemaError(`${file}: expected a mapping with schema and fields`);
   if (typeof doc.schema !== 'string' || doc.schema === '') throw new SchemaError(`${file}: schema: expected a non-empty string`);

@@ -114,10 +114,37 @@ export function parseRfc3339(s: string): number {
   return epochMs(year, month, day, hour, minute, second, ms) - offsetMin * 60_000;
 }
 
-type Directive = 'a' | 'b' | 'e' | 'd' | 'm' | 'H' | 'M' | 'S' | 'Y';
-type Part = { literal: string } | { directive: Directive };
+/** Slots of the parsed date: year, month (1-12), day, hour, minute, second. */
+const enum Slot {
+  Year,
+  Month,
+  Day,
+  Hour,
+  Minute,
+  Second,
+}
 
-const SUPPORTED = new Set<string>(['a', 'b', 'e', 'd', 'm', 'H', 'M', 'S', 'Y']);
+/** A numeric directive: which slot it fills, how many digits, the valid range. `%e`/`%d` also take one digit. */
+interface NumericDirective {
+  slot: Slot;
+  width: number;
+  min: number;
+  max: number;
+}
+
+const NUMERIC: Record<string, NumericDirective> = {
+  Y: { slot: Slot.Year, width: 4, min: 0, max: 9999 },
+  m: { slot: Slot.Month, width: 2, min: 1, max: 12 },
+  d: { slot: Slot.Day, width: 2, min: 1, max: 31 },
+  e: { slot: Slot.Day, width: 2, min: 1, max: 31 },
+  H: { slot: Slot.Hour, width: 2, min: 0, max: 23 },
+  M: { slot: Slot.Minute, width: 2, min: 0, max: 59 },
+  S: { slot: Slot.Second, width: 2, min: 0, max: 60 },
+};
+
+type Part = { literal: string } | { directive: string; numeric: NumericDirective | undefined };
+
+const SUPPORTED = ['a', 'b', ...Object.keys(NUMERIC)];
 
 function compileStrftime(format: string): TimeParser {
   const parts: Part[] = [];
@@ -127,10 +154,10 @@ function compileStrftime(format: string): TimeParser {
       continue;
     }
     const d = format[++i];
-    if (d === undefined || !SUPPORTED.has(d)) {
-      throw new Error(`time format ${JSON.stringify(format)}: unsupported directive %${d ?? ''} (supported: rfc3339, unix, unix_ms, unix_us, unix_ns, strftime %${[...SUPPORTED].join(' %')})`);
+    if (d === undefined || !SUPPORTED.includes(d)) {
+      throw new Error(`time format ${JSON.stringify(format)}: unsupported directive %${d ?? ''} (supported: rfc3339, unix, unix_ms, unix_us, unix_ns, strftime %${SUPPORTED.join(' %')})`);
     }
-    parts.push({ directive: d as Directive });
+    parts.push({ directive: d, numeric: NUMERIC[d] });
   }
   return {
     format,
@@ -140,16 +167,14 @@ function compileStrftime(format: string): TimeParser {
   };
 }
 
-/** strptime semantics: a space in the format matches one or more spaces; `%e` takes an optional pad space. */
+const slots = [0, 0, 0, 0, 0, 0];
+
+/** strptime semantics: a space in the format matches one or more spaces; `%e` and `%d` take an optional pad space. */
 function parseStrftime(parts: readonly Part[], s: string): number {
-  let i = 0;
-  let year = -1;
-  let month = -1;
-  let day = -1;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
+  slots.fill(-1);
+  slots[Slot.Hour] = slots[Slot.Minute] = slots[Slot.Second] = 0;
   let weekday = -1;
+  let i = 0;
   for (const part of parts) {
     if ('literal' in part) {
       if (s[i] !== part.literal) return NaN;
@@ -157,60 +182,29 @@ function parseStrftime(parts: readonly Part[], s: string): number {
       if (part.literal === ' ') while (s[i] === ' ') i++;
       continue;
     }
-    switch (part.directive) {
-      case 'a':
-        weekday = DAY_NAMES.indexOf(s.slice(i, i + 3));
-        if (weekday < 0) return NaN;
-        i += 3;
-        break;
-      case 'b':
-        month = MONTH_NAMES.indexOf(s.slice(i, i + 3));
-        if (month < 0) return NaN;
-        i += 3;
-        break;
-      case 'e':
-      case 'd': {
-        if (s[i] === ' ') i++;
-        const two = digits(s, i, 2);
-        if (two >= 0) {
-          day = two;
-          i += 2;
-        } else {
-          day = digits(s, i, 1);
-          i += 1;
-        }
-        if (day < 1) return NaN;
-        break;
-      }
-      case 'm':
-        month = digits(s, i, 2) - 1;
-        i += 2;
-        if (month < 0 || month > 11) return NaN;
-        break;
-      case 'H':
-        hour = digits(s, i, 2);
-        i += 2;
-        if (hour < 0 || hour > 23) return NaN;
-        break;
-      case 'M':
-        minute = digits(s, i, 2);
-        i += 2;
-        if (minute < 0 || minute > 59) return NaN;
-        break;
-      case 'S':
-        second = digits(s, i, 2);
-        i += 2;
-        if (second < 0 || second > 60) return NaN;
-        break;
-      case 'Y':
-        year = digits(s, i, 4);
-        i += 4;
-        if (year < 0) return NaN;
-        break;
+    const n = part.numeric;
+    if (n === undefined) {
+      const names = part.directive === 'a' ? DAY_NAMES : MONTH_NAMES;
+      const index = names.indexOf(s.slice(i, i + 3));
+      if (index < 0) return NaN;
+      if (part.directive === 'a') weekday = index;
+      else slots[Slot.Month] = index + 1;
+      i += 3;
+      continue;
     }
+    let width = n.width;
+    if (n.slot === Slot.Day) {
+      if (s[i] === ' ') i++;
+      if (digits(s, i, 2) < 0) width = 1;
+    }
+    const value = digits(s, i, width);
+    if (value < n.min || value > n.max) return NaN;
+    slots[n.slot] = value;
+    i += width;
   }
-  if (i !== s.length || year < 0 || month < 0 || day < 1 || day > daysInMonth(year, month)) return NaN;
-  const ms = epochMs(year, month + 1, day, hour, minute, second, 0);
+  const [year, month, day, hour, minute, second] = slots;
+  if (i !== s.length || year < 0 || month < 1 || day < 1 || day > daysInMonth(year, month - 1)) return NaN;
+  const ms = epochMs(year, month, day, hour, minute, second, 0);
   if (weekday >= 0 && new Date(ms).getUTCDay() !== weekday) return NaN;
   return ms;
 }
