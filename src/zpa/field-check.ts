@@ -51,6 +51,8 @@ export class FieldCheck {
     if (kind === Kind.String) {
       // A string in a string field, the common case, needs no decoding.
       if (field.type === 'string') return true;
+      // Neither does a set timestamp without escapes in its first format: parsed where it sits.
+      if (field.type === 'timestamp' && !flag && end - start > 2 && this.parsesInPlace(field, src, start + 1, end - 1)) return true;
       this.content = stringContent(src, start, end, flag);
       if (this.content === '') {
         if (field.required) return this.fail(field, '""');
@@ -125,6 +127,14 @@ export class FieldCheck {
       default:
         return this.fail(field, raw);
     }
+  }
+
+  /** The first time format reads the text in place and it needs no normalising. */
+  private parsesInPlace(field: FieldSpec, src: string, start: number, end: number): boolean {
+    const parser = field.timeFormats[0];
+    if (parser.canonical !== undefined) return false;
+    this.ms = parser.parse(src, start, end);
+    return !Number.isNaN(this.ms);
   }
 
   private checkNumericTime(field: FieldSpec, raw: string, kind: Kind): boolean {

@@ -10,8 +10,8 @@ const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Se
 export interface TimeParser {
   /** The schema's spelling of the format, for error messages. */
   readonly format: string;
-  /** Epoch ms of `text`, or NaN. */
-  parse(text: string): number;
+  /** Epoch ms of `text[start, end)` (default: all of it), or NaN. */
+  parse(text: string, start?: number, end?: number): number;
   /** The text this format would print for `ms`, when the format has one canonical spelling worth normalising to. */
   canonical?(ms: number): string;
   /** Whether the value arrives as a JSON number (unix_*), not a string. */
@@ -40,7 +40,8 @@ function unixParser(format: string, toMs: number): TimeParser {
   return {
     format,
     numeric: true,
-    parse(text: string): number {
+    parse(whole: string, start = 0, end = whole.length): number {
+      const text = start === 0 && end === whole.length ? whole : whole.slice(start, end);
       if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;
       return Math.floor(Number(text) * toMs);
     },
@@ -75,25 +76,28 @@ function daysInMonth(year: number, month0: number): number {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
-/** `2019-05-30T08:20:42.230Z`, any fraction length, `Z` or `±hh:mm` (also lower-case `t`/`z` and a space, per RFC 3339). */
-export function parseRfc3339(s: string): number {
-  if (s.length < 20) return NaN;
-  const year = digits(s, 0, 4);
-  const month = digits(s, 5, 2);
-  const day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2);
-  const minute = digits(s, 14, 2);
-  const second = digits(s, 17, 2);
-  const t = s.charCodeAt(10);
+/**
+ * `2019-05-30T08:20:42.230Z`, any fraction length, `Z` or `±hh:mm` (also lower-case `t`/`z` and a space, per RFC 3339),
+ * read from `s[b, e)` so a value can be parsed where it sits in the record text.
+ */
+export function parseRfc3339(s: string, b = 0, e = s.length): number {
+  if (e - b < 20) return NaN;
+  const year = digits(s, b, 4);
+  const month = digits(s, b + 5, 2);
+  const day = digits(s, b + 8, 2);
+  const hour = digits(s, b + 11, 2);
+  const minute = digits(s, b + 14, 2);
+  const second = digits(s, b + 17, 2);
+  const t = s.charCodeAt(b + 10);
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
-  if (second < 0 || second > 60 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  if (second < 0 || second > 60 || s.charCodeAt(b + 4) !== 45 || s.charCodeAt(b + 7) !== 45 || s.charCodeAt(b + 13) !== 58 || s.charCodeAt(b + 16) !== 58) return NaN;
   if (t !== 84 && t !== 116 && t !== 32) return NaN;
   if (day > daysInMonth(year, month - 1)) return NaN;
-  let i = 19;
+  let i = b + 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46 /* . */) {
     const start = ++i;
-    for (let d = s.charCodeAt(i) - 48; d >= 0 && d <= 9; d = s.charCodeAt(++i) - 48) {
+    for (let d = s.charCodeAt(i) - 48; i < e && d >= 0 && d <= 9; d = s.charCodeAt(++i) - 48) {
       if (i - start < 3) ms = ms * 10 + d;
     }
     if (i === start) return NaN;
@@ -101,9 +105,9 @@ export function parseRfc3339(s: string): number {
   }
   let offsetMin = 0;
   const z = s.charCodeAt(i);
-  if ((z === 90 /* Z */ || z === 122 /* z */) && i + 1 === s.length) {
+  if ((z === 90 /* Z */ || z === 122 /* z */) && i + 1 === e) {
     // UTC
-  } else if ((z === 43 /* + */ || z === 45 /* - */) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+  } else if ((z === 43 /* + */ || z === 45 /* - */) && i + 6 === e && s.charCodeAt(i + 3) === 58) {
     const oh = digits(s, i + 1, 2);
     const om = digits(s, i + 4, 2);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
@@ -162,7 +166,7 @@ function compileStrftime(format: string): TimeParser {
   return {
     format,
     numeric: false,
-    parse: (text) => parseStrftime(parts, text),
+    parse: (text, start = 0, end = text.length) => parseStrftime(parts, start === 0 && end === text.length ? text : text.slice(start, end)),
     canonical: (ms) => renderStrftime(parts, new Date(ms)),
   };
 }
