@@ -204,7 +204,7 @@ test('splunk_hec indexer_ack: a batch counts as delivered only once Splunk repor
     // ackId 0 is never indexed in time; ackId 1 is indexed on its second poll.
     return { status: 200, body: JSON.stringify({ acks: { [ackId]: ackId === 1 && polls.get(ackId)! >= 2 } }) };
   };
-  const relay = relayTo({ type: 'splunk_hec', url: target.url('/services/collector/event'), token: 't', ...FAST, indexer_ack: { poll_interval: 10, timeout: 25 } });
+  const relay = relayTo({ type: 'splunk_hec', url: target.url('/services/collector/event'), token: 't', ...FAST, indexer_ack: { poll_interval: 10, timeout: 250 } });
   await relay.dispatcher.submit([a, b], []);
 
   const posts = target.requests.filter((request) => request.url === '/services/collector/event');

@@ -9,8 +9,8 @@ import type { Sink } from '../../src/sinks/sink.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-http-'));
 let files = 0;
 
-/** Quick retries and short batching so fault tests run in milliseconds; each test overrides what it exercises. */
-export const FAST = { retry: { initial_delay: 5, max_delay: 40 }, batch: { max_wait: 5 } };
+/** Quick retries and short batching so fault tests run in milliseconds (and fail within 20 s rather than hang); each test overrides what it exercises. */
+export const FAST = { retry: { initial_delay: 5, max_delay: 40, max_age: '20s' }, batch: { max_wait: 5 } };
 
 export interface Relay {
   sink: Sink;
