@@ -43,6 +43,12 @@ test('a CRLF line loses its CR; text after the object is an error', () => {
   assert.match(r.detail, /^not valid JSON: text after the object at offset \d+$/);
 });
 
+test('a raw control character inside a string is rejected: passed on, it would make the output invalid JSON', () => {
+  const r = rejected(new ZpaProcessor(schemas).process({ log: '{"LogTimestamp":"x\ty"}' }, ctx));
+  assert.equal(r.reason, 'unparsable');
+  assert.equal(r.detail, `not valid JSON: control character in a string at offset 18, near ${JSON.stringify("\ty\"}")}`);
+});
+
 test('ctime with one or two spaces before the day is accepted and written the padded way', () => {
   const processor = new ZpaProcessor(schemas);
   for (const t of ['Thu Oct  7 10:40:00 2021', 'Thu Oct 7 10:40:00 2021']) {
