@@ -4,6 +4,7 @@
  * the line is aligned to the template by its typed positions (integers, floats, timestamps, quoted strings and JSON
  * documents must parse), giving extra pieces first to the fields known to hold the separator.
  */
+import { isJsonText, JsonScanner } from './json-scan.js';
 import { MARKER, type LssFormat, type LssTemplate, type Placeholder, type TemplateSet } from './templates.js';
 
 const CTIME_TAIL = /[A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d \d{4}$/;
@@ -11,6 +12,7 @@ const INTEGER = /^-?\d+$/;
 const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const ISO_START = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d/;
+const scanner = new JsonScanner();
 /** Alignment gives up beyond this many search steps (a line with many separators inside free-text values). */
 const MAX_STEPS = 20_000;
 
@@ -98,15 +100,6 @@ function singleFits(f: Placeholder, piece: string): boolean {
   return true;
 }
 
-function parsesAsJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * How many pieces each field takes, found by a depth-first search over the typed positions with a memo of dead ends
  * (`positional`: ignore the types). Returns undefined when no reading fits.
@@ -131,7 +124,7 @@ function align(
     const json = f.conv === 'j' || isJsonField(f.key);
     if (k === 1 && !json) return singleFits(f, pieces[pi]);
     const joined = k === 1 ? pieces[pi] : pieces.slice(pi, pi + k).join(sep);
-    if (json) return (k === 1 && joined === '') || ((f.conv !== 'j' || joined.startsWith('"')) && parsesAsJson(joined));
+    if (json) return (k === 1 && joined === '') || ((f.conv !== 'j' || joined.startsWith('"')) && isJsonText(scanner, joined));
     return (f.conv === 's' || f.list) && f.time === undefined;
   };
   const search = (fi: number, pi: number): boolean => {

@@ -251,12 +251,22 @@ export function stringContent(src: string, start: number, end: number, escaped: 
   return escaped ? (JSON.parse(src.slice(start, end)) as string) : src.slice(start + 1, end - 1);
 }
 
+/** Where the one JSON value `text` holds ends (whitespace around it allowed), or -1. No exceptions, unlike JSON.parse. */
+function wholeValueEnd(scanner: JsonScanner, text: string): number {
+  scanner.begin(text);
+  const end = scanner.scanValue(skipWhitespace(text, 0));
+  return end >= 0 && skipWhitespace(text, end) === text.length ? end : -1;
+}
+
+export function isJsonText(scanner: JsonScanner, text: string): boolean {
+  return wholeValueEnd(scanner, text) >= 0;
+}
+
 /** JSON text of `value` without insignificant whitespace (so it fits on one NDJSON line); undefined if not JSON. */
 export function minifyJson(scanner: JsonScanner, text: string): string | undefined {
+  const end = wholeValueEnd(scanner, text);
+  if (end < 0) return undefined;
   const start = skipWhitespace(text, 0);
-  scanner.begin(text);
-  const end = scanner.scanValue(start);
-  if (end < 0 || skipWhitespace(text, end) !== text.length) return undefined;
   let out = '';
   let from = start;
   for (let i = start; i < end; i++) {

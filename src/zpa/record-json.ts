@@ -18,16 +18,22 @@ export function recordToJson(value: unknown): string {
       if (value === null) return 'null';
       if (value instanceof Uint8Array) return JSON.stringify(decoder.decode(value));
       if (Array.isArray(value)) return '[' + value.map(recordToJson).join(',') + ']';
-      if (value instanceof Map) return members([...value].map(([k, v]) => [String(k), v]));
-      return members(Object.entries(value));
+      if (value instanceof Map) return mapJson(value);
+      return objectJson(value as Record<string, unknown>);
     }
     default:
       return 'null';
   }
 }
 
-function members(entries: [string, unknown][]): string {
+function objectJson(value: Record<string, unknown>): string {
   let out = '{';
-  for (const [k, v] of entries) out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + recordToJson(v);
+  for (const k in value) out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + recordToJson(value[k]);
+  return out + '}';
+}
+
+function mapJson(value: Map<unknown, unknown>): string {
+  let out = '{';
+  for (const [k, v] of value) out += (out.length > 1 ? ',' : '') + JSON.stringify(String(k)) + ':' + recordToJson(v);
   return out + '}';
 }
