@@ -40,8 +40,11 @@ export class ZpaProcessor {
   /** fields[i]: the field spec of keys[i] in fieldsSchema. */
   private readonly fields: (FieldSpec | undefined)[] = [];
   private fieldsSchema: LogSchema | undefined;
-  /** seen[field.index] === generation: the field was present in the current record (no clearing per record). */
-  private readonly seen: Int32Array;
+  /**
+   * seen[field.index] === generation: the field was present in the current record (no clearing per record).
+   * Float64: an Int32 generation would wrap after 2^31 records, hours at full speed.
+   */
+  private readonly seen: Float64Array;
   private generation = 0;
 
   constructor(
@@ -52,7 +55,7 @@ export class ZpaProcessor {
     this.classifier = new Classifier(schemas);
     this.enricher = new Enricher(options);
     this.templates = templates ?? loadTemplates();
-    this.seen = new Int32Array(Math.max(...schemas.schemas.map((s) => s.fields.length)));
+    this.seen = new Float64Array(Math.max(...schemas.schemas.map((s) => s.fields.length)));
   }
 
   process(record: Record<string, unknown>, ctx: RecordContext): Outcome {
