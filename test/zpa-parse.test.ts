@@ -218,3 +218,10 @@ test('event time: the first set isEventTime field in schema order, else the pars
   const none = at('{"Name":"n"}');
   assert.ok(none.ok && none.eventTimeMs >= before && none.eventTimeMs <= Date.now());
 });
+
+test('field presence bookkeeping survives billions of records (no 32-bit wrap)', () => {
+  const processor = new ZpaProcessor(schemas);
+  // Jump the per-record generation counter past 2^31, where an Int32 bookkeeping array would wrap.
+  (processor as unknown as { generation: number }).generation = 2 ** 31 - 2;
+  for (let i = 0; i < 4; i++) ok(processor.process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx));
+});
