@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LSS_FORMATS, LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type FieldSpec, type LssFormat } from '../src/zpa/index.js';
 import { JsonScanner, Kind, Members } from '../src/zpa/json-scan.js';
+import { loadTemplates } from '../src/zpa/templates.js';
 import { parseRfc3339, compileTimeFormat } from '../src/zpa/time.js';
 
 const PER_FORMAT = 1000;
 const schemas = loadSchemas();
-const generator = new LssGenerator(schemas);
+const templates = loadTemplates();
+const generator = new LssGenerator(schemas, templates);
 const CTIME = compileTimeFormat('%a %b %e %H:%M:%S %Y');
 
 /** What the output must hold for a generated value: the schema's type, the same value. */
@@ -67,11 +69,16 @@ for (const logType of generator.logTypes()) {
     const scanner = new JsonScanner();
     const members = new Members();
     const seen = { maxInt64: 0, nulls: 0, singleSpaceCtime: 0, unicode: 0 };
-    for (const format of LSS_FORMATS) {
+    // User Activity also has the older default template (no PRA fields).
+    const runs = LSS_FORMATS.flatMap((format) => [
+      { format, variant: undefined as string | undefined, count: PER_FORMAT },
+      ...(templates.find(logType, format, 'default') ? [{ format, variant: 'default', count: PER_FORMAT / 4 }] : []),
+    ]);
+    for (const { format, variant, count } of runs) {
       const random = seededRandom(logType.length * 1000 + format.length);
-      for (let n = 0; n < PER_FORMAT; n++) {
-        const { line, values } = generator.record(logType, format, random, { edge: n % 2 === 0 });
-        const where = `${logType} ${format} #${n}`;
+      for (let n = 0; n < count; n++) {
+        const { line, values } = generator.record(logType, format, random, { edge: n % 2 === 0, variant });
+        const where = `${logType} ${format}${variant ? ` (${variant})` : ''} #${n}`;
         // No tag: classified by its keys (JSON) or by the CSV/TSV label.
         const outcome = processor.process({ log: line }, { tag: 'zpa.lss', source: '127.0.0.1:1' });
         assert.ok(outcome.ok, `${where}: ${outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}\n${line}`}`);
