@@ -1,0 +1,129 @@
+/**
+ * Relay throughput and memory, measured end to end: Dispatcher → HttpSink (preset framing, gzip, undici) → a
+ * loopback HTTP server that reads every body and answers 200. Prints one line per case.
+ *
+ *   node dist/bench/sinks-http.js [records=100000]
+ *
+ * Then the memory case: the target is down, the budget fills, the relay retries; the heap is sampled to show it stays
+ * flat while the sink is down.
+ */
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Dispatcher, type Delivery } from '../src/pipeline/dispatcher.js';
+import { createSink, sinkConfigSchema } from '../src/sinks/config.js';
+import { DeadLetterWriter } from '../src/sinks/dead-letter.js';
+
+const TOTAL = Number(process.argv[2] ?? 100_000);
+const PER_MESSAGE = 500; // records per forward message, as Fluent Bit chunks are
+
+/** A ~2 KB record, ZPA UserActivity-like, varying per seq so compression sees realistic repetition. */
+function record(seq: number): Delivery {
+  const fields = Array.from({ length: 40 }, (_, i) => `"Field${i}":"value-${(seq * 7 + i) % 1000}-${'abcdefghij'.slice(0, (seq + i) % 10)}"`).join(',');
+  const json = `{"seq":${seq},"AuditId":9007199254740993${seq % 10},"LogTimestamp":"Mon Nov 23 06:00:00 2026",${fields},"Pad":"${'x'.repeat(900)}"}`;
+  return { json, logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1_795_413_600_000 + seq, tag: 'zpa.user', source: 'fb-0' };
+}
+const messages = Array.from({ length: Math.ceil(TOTAL / PER_MESSAGE) }, (_, m) => Array.from({ length: PER_MESSAGE }, (_, i) => record(m * PER_MESSAGE + i)));
+const recordBytes = messages.flat().reduce((sum, r) => sum + r.json.length, 0);
+
+/**
+ * The loopback target runs in a worker thread, so reading 200 MB of request bodies does not compete with the relay
+ * for the main thread (it still shares the machine's cores).
+ */
+const TARGET_SOURCE = `
+const { createServer } = require('node:http');
+const { parentPort } = require('node:worker_threads');
+let requests = 0, bytes = 0;
+const server = createServer((request, response) => {
+  request.on('data', (chunk) => (bytes += chunk.length));
+  request.on('end', () => {
+    requests++;
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"errors":false}');
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', () => server.close(() => parentPort.postMessage({ requests, bytes })));
+`;
+
+async function startTarget(): Promise<{ url: string; close(): Promise<{ requests: number; bytes: number }> }> {
+  const worker = new Worker(TARGET_SOURCE, { eval: true });
+  const [{ port }] = (await once(worker, 'message')) as [{ port: number }];
+  return {
+    url: `http://127.0.0.1:${port}/ingest`,
+    close: async () => {
+      worker.postMessage('close');
+      const [stats] = (await once(worker, 'message')) as [{ requests: number; bytes: number }];
+      await worker.terminate();
+      return stats;
+    },
+  };
+}
+
+function relay(config: Record<string, unknown>, budgetRecords: number) {
+  const deadLetter = new DeadLetterWriter({ path: path.join(tmpdir(), `zpa-relay-bench-dead-${process.pid}.ndjson`), fsync: false });
+  const sink = createSink(sinkConfigSchema.parse(config), { deadLetter });
+  const dispatcher = new Dispatcher({ sinks: [sink], deadLetter, maxInFlightRecords: budgetRecords, maxInFlightBytes: 1 << 30 });
+  return { sink, dispatcher };
+}
+
+/** Submit every message the way the receiver does: only while the budget has room, resuming on 'drain'. */
+function feed(dispatcher: Dispatcher, count = messages.length): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let settled = 0;
+    const pump = () => {
+      while (!dispatcher.saturated && next < count) {
+        dispatcher.submit(messages[next++], []).then(() => {
+          if (++settled === count) resolve();
+        }, reject);
+      }
+    };
+    dispatcher.on('drain', pump);
+    pump();
+  });
+}
+
+async function throughput(label: string, config: Record<string, unknown>): Promise<void> {
+  const target = await startTarget();
+  const { sink, dispatcher } = relay({ ...config, url: target.url }, 20_000);
+  const started = process.hrtime.bigint();
+  await feed(dispatcher);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await dispatcher.close(5000);
+  const { requests } = await target.close();
+  console.log(
+    `${label.padEnd(34)} ${(TOTAL / seconds / 1000).toFixed(1).padStart(6)} k rec/s  ${(recordBytes / seconds / 1e6).toFixed(0).padStart(4)} MB/s of records  ` +
+      `${String(requests).padStart(5)} requests, ${(sink.stats.bytesSent / requests / 1024).toFixed(0)} KiB sent each, ratio ${(recordBytes / sink.stats.bytesSent).toFixed(1)}, ${sink.stats.splits} splits`,
+  );
+}
+
+async function memoryWhileDown(): Promise<void> {
+  const target = await startTarget();
+  const url = target.url;
+  await target.close(); // now connections are refused
+  const { sink, dispatcher } = relay({ type: 'ndjson', url, compression: 'gzip', retry: { initial_delay: 10, max_delay: 50 } }, 20_000);
+  const all = feed(dispatcher).catch(() => {});
+  const samples: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    global.gc?.();
+    samples.push(process.memoryUsage().heapUsed / 1e6);
+  }
+  console.log(
+    `target down 3 s, budget 20 000 records: in flight ${dispatcher.stats.inFlightRecords} records, ${sink.stats.requests} attempts; ` +
+      `heap ${Math.min(...samples).toFixed(1)}–${Math.max(...samples).toFixed(1)} MB (first ${samples[0].toFixed(1)}, last ${samples.at(-1)!.toFixed(1)})`,
+  );
+  await dispatcher.close(10);
+  void all;
+}
+
+console.log(`${TOTAL} records of ~${Math.round(recordBytes / TOTAL)} B, ${PER_MESSAGE} per message, Node ${process.version}`);
+await throughput('ndjson, no compression', { type: 'ndjson' });
+await throughput('ndjson, gzip level 1', { type: 'ndjson', compression: 'gzip' });
+await throughput('ndjson, gzip level 6', { type: 'ndjson', compression: 'gzip', compression_level: 6 });
+await throughput('panther (gzip, 950 kB cap)', { type: 'panther' });
+await throughput('elastic_bulk (gzip, sha256 _id)', { type: 'elastic_bulk' });
+await throughput('splunk_hec (gzip)', { type: 'splunk_hec', token: 't' });
+await throughput('loki (gzip)', { type: 'loki' });
+await memoryWhileDown();
