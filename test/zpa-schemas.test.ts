@@ -74,3 +74,10 @@ test('a malformed schema stops loading with a message naming the file and the fi
     assert.throws(() => loadSchemas(schemaDirWith(file, text)), (err: unknown) => err instanceof SchemaError && message.test(err.message), file);
   }
 });
+
+test('a malformed LSS template stops loading with a message naming the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zpa-templates-'));
+  fs.writeFileSync(path.join(dir, 'thing.json.txt'), '{"A": %d{A},"B": %d{B}}\\n');
+  fs.writeFileSync(path.join(dir, 'thing.csv.txt'), '%s{A:time} Thing zpa-lss: ,%d{A};%d{B}\\n');
+  assert.throws(() => loadTemplates(dir), (err: unknown) => err instanceof SchemaError && err.message === 'thing.csv.txt: expected "," between %{A} and %{B}, got ";"');
+});

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_SCHEMA_DIR } from './schema.js';
+import { DEFAULT_SCHEMA_DIR, SchemaError } from './schema.js';
 
 export type LssFormat = 'json' | 'csv' | 'tsv';
 export const LSS_FORMATS: readonly LssFormat[] = ['json', 'csv', 'tsv'];
@@ -54,6 +54,7 @@ const PLACEHOLDER = /%([jdfs])(\(,\))?\{([A-Za-z0-9_]+)(?::(time|iso8601))?\}/g;
 export const MARKER = /z(?:pa|ms)-lss:/;
 const FILE_NAME = /^([a-z0-9-]+)(?:\.([a-z]+))?\.(json|csv|tsv)\.txt$/;
 
+/** Reads every template in `dir`; a malformed one throws SchemaError naming the file. */
 export function loadTemplates(dir: string = DEFAULT_TEMPLATE_DIR): TemplateSet {
   const files = fs.readdirSync(dir).filter((f) => FILE_NAME.test(f)).sort();
   const sources = files.map((file) => {
@@ -69,7 +70,7 @@ export function loadTemplates(dir: string = DEFAULT_TEMPLATE_DIR): TemplateSet {
     const keys = new Map<string, string>();
     for (const { literal, variable } of splitTemplate(s.text).pairs) {
       const m = /"([^"]+)"\s*:\s*\[?$/.exec(literal);
-      if (!m) throw new Error(`${s.file}: no JSON key before %{${variable}}`);
+      if (!m) throw new SchemaError(`${s.file}: no JSON key before %{${variable}}`);
       keys.set(variable, m[1]);
     }
     keysByTemplate.set(`${s.logType}.${s.variant ?? ''}`, keys);
@@ -118,12 +119,12 @@ function compileTemplate(
   }));
   if (format === 'json') return { logType, variant, format, literals, placeholders, label: '', separator: '', firstField: 0 };
   const markerAt = literals.findIndex((l) => MARKER.test(l));
-  if (markerAt < 0) throw new Error(`${file}: no zpa-lss: marker`);
+  if (markerAt < 0) throw new SchemaError(`${file}: no zpa-lss: marker`);
   const marker = literals[markerAt];
   const m = MARKER.exec(marker)!;
   const separator = marker.slice(m.index + m[0].length).replace(/^ +/, '').charAt(0) || (format === 'csv' ? ',' : '\t');
   const gap = literals.findIndex((l, i) => i > markerAt && i < placeholders.length && l !== separator);
-  if (gap >= 0) throw new Error(`${file}: expected ${JSON.stringify(separator)} between %{${placeholders[gap - 1].variable}} and %{${placeholders[gap].variable}}, got ${JSON.stringify(literals[gap])}`);
+  if (gap >= 0) throw new SchemaError(`${file}: expected ${JSON.stringify(separator)} between %{${placeholders[gap - 1].variable}} and %{${placeholders[gap].variable}}, got ${JSON.stringify(literals[gap])}`);
   return {
     logType,
     variant,
