@@ -163,11 +163,29 @@ function compileStrftime(format: string): TimeParser {
     }
     parts.push({ directive: d, numeric: NUMERIC[d] });
   }
+  // A stream's records share their second-resolution timestamp many at a time: remember the last one.
+  let lastText = '';
+  let lastMs = NaN;
+  let lastCanonicalMs = NaN;
+  let lastCanonical = '';
   return {
     format,
     numeric: false,
-    parse: (text, start = 0, end = text.length) => parseStrftime(parts, start === 0 && end === text.length ? text : text.slice(start, end)),
-    canonical: (ms) => renderStrftime(parts, new Date(ms)),
+    parse(text, start = 0, end = text.length) {
+      const t = start === 0 && end === text.length ? text : text.slice(start, end);
+      if (t !== lastText) {
+        lastText = t;
+        lastMs = parseStrftime(parts, t);
+      }
+      return lastMs;
+    },
+    canonical(ms) {
+      if (ms !== lastCanonicalMs) {
+        lastCanonicalMs = ms;
+        lastCanonical = renderStrftime(parts, new Date(ms));
+      }
+      return lastCanonical;
+    },
   };
 }
 
