@@ -32,7 +32,9 @@ export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).tr
  * config is loaded so a missing variable or unreadable file stops start-up with the key named.
  */
 export const secret = z
-  .union([z.string().min(1), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
+  .union([z.string().min(1), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()], {
+    error: (issue) => `${issue.input === undefined ? 'required' : 'expected'}: a non-empty string, {env: NAME} or {file: PATH}`,
+  })
   .transform((value, ctx) => {
     if (typeof value === 'string') return value;
     if ('env' in value) {

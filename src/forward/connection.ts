@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { setMaxListeners } from 'node:events';
 import * as zlib from 'node:zlib';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -31,7 +31,7 @@ export interface ConnectionContext {
 }
 
 // zstd arrived in node:zlib with Node 22.15; on older runtimes a zstd request closes the connection with a reason.
-const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: typeof gunzipSync }).zstdDecompressSync;
+const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: typeof zlib.gunzipSync }).zstdDecompressSync;
 
 /**
  * One forward-protocol connection: frames requests out of the byte stream, runs the handshake, decodes, hands each
@@ -43,6 +43,7 @@ export class ForwardConnection {
   private handshake: Handshake | undefined;
   private unsettled = 0;
   private closed = false;
+  private readonly aborted = new AbortController();
   readonly peer: Peer;
 
   constructor(
@@ -52,6 +53,8 @@ export class ForwardConnection {
   ) {
     this.peer = { address: (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 };
     this.reader = new FrameReader({ maxBytes: ctx.limits.maxMessageBytes, maxDepth: ctx.limits.maxDepth });
+    // Every unsettled message of this connection listens on the one signal; they are removed as they settle.
+    setMaxListeners(0, this.aborted.signal);
     socket.setNoDelay(true);
     socket.setTimeout(ctx.limits.idleTimeoutMs);
     socket.on('timeout', () => {
@@ -84,6 +87,7 @@ export class ForwardConnection {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.aborted.abort(new Error('connection closed before the ack'));
     this.reader.clear();
     this.onClosed(this);
   }
@@ -128,7 +132,7 @@ export class ForwardConnection {
 
   private decompress(payload: Buffer, options: ForwardOptions): Buffer {
     const maxOutputLength = this.ctx.limits.maxDecompressedBytes;
-    const inflate = options.compressed === 'gzip' ? gunzipSync : options.compressed === 'zstd' ? zstdDecompressSync : undefined;
+    const inflate = options.compressed === 'gzip' ? zlib.gunzipSync : options.compressed === 'zstd' ? zstdDecompressSync : undefined;
     if (!inflate) {
       throw new ProtocolError(`unsupported compression "${options.compressed}" (supported: gzip${zstdDecompressSync ? ', zstd' : ''})`);
     }
@@ -161,7 +165,7 @@ export class ForwardConnection {
       this.close(`message not settled within ${this.ctx.limits.ackTimeoutMs} ms; closing so the sender retries`);
     }, this.ctx.limits.ackTimeoutMs);
     this.ctx
-      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes })
+      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes, signal: this.aborted.signal })
       .then(
         () => {
           if (chunk) this.ack(chunk);

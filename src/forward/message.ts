@@ -28,6 +28,11 @@ export interface ForwardMessage {
   peer: Peer;
   /** Bytes this message took on the wire (before decompression). */
   wireBytes: number;
+  /**
+   * Aborted when the connection closes before the ack (ack timeout, peer gone, protocol error): the sender will
+   * resend, so records of this message not yet on their way may be dropped instead of delivered twice.
+   */
+  signal: AbortSignal;
 }
 
 /**

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, redacted, type Config } from './config/config.js';
+import { runDemo } from './demo/demo.js';
+import { createLogger } from './ops/logger.js';
+import { OpsServer } from './ops/server.js';
+import { Relay } from './relay.js';
+import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
+import { simulate } from './simulate/simulate.js';
+
+const USAGE = `Usage: zpa-relay [run] [--config FILE]     receive from Fluent Bit, validate, enrich, relay to the SIEM
+       zpa-relay check-config [--config FILE]  validate the configuration and print it (secrets redacted)
+       zpa-relay demo                          run the whole pipeline on loopback with simulated ZPA traffic
+       zpa-relay simulate --to URL [...]       send simulated ZPA LSS lines to Fluent Bit (see simulate --help)
+       zpa-relay --help | --version
+
+Options:
+  -c, --config FILE   YAML configuration (default: $ZPA_RELAY_CONFIG, else built-in defaults: listen on
+                      0.0.0.0:24224, NDJSON to stdout, dead letters to ./dead-letter.ndjson)
+  -h, --help          this help
+  -v, --version       the version
+
+Any option can also be set by environment: ZPA_RELAY_<SECTION>__<KEY>, e.g. ZPA_RELAY_LISTEN__PORT=24224,
+and string values may use \${VAR} or \${VAR:-default}. See README.md for every option.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function run(config: Config): Promise<void> {
+  const logger = createLogger(config.log.level);
+  const relay = new Relay({ config, logger });
+  await relay.start();
+  const ops = config.ops.enabled ? new OpsServer(relay) : undefined;
+  if (ops) logger.info({ port: await ops.start(config.ops.host, config.ops.port) }, 'serving /metrics, /healthz, /readyz');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, timeoutMs: config.shutdown_timeout }, 'shutting down: flushing and settling before exit');
+    await relay.stop(config.shutdown_timeout);
+    await ops?.stop();
+    logger.info('stopped');
+    logger.flush(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first] = argv;
+  if (first === 'simulate') {
+    if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(SIMULATE_USAGE), 0;
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    const options = parseSimulateArgs(argv.slice(1));
+    const { sent } = await simulate({ ...options, signal: controller.signal, onError: (error, logType) => process.stderr.write(`${logType}: ${error.message}; reconnecting\n`) });
+    process.stderr.write(`sent ${sent} lines\n`);
+    return 0;
+  }
+  const command = first === undefined || first.startsWith('-') ? 'run' : first;
+  const { values } = parseArgs({
+    args: command === first ? argv.slice(1) : argv,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) return void process.stdout.write(USAGE), 0;
+  if (values.version) return void process.stdout.write(`${version()}\n`), 0;
+  const configFile = values.config ?? process.env.ZPA_RELAY_CONFIG;
+  switch (command) {
+    case 'run':
+      await run(loadConfig(configFile));
+      return -1; // keeps running until a signal
+    case 'check-config': {
+      const config = loadConfig(configFile);
+      process.stdout.write(`configuration OK${configFile ? ` (${configFile})` : ' (defaults and environment)'}\n${JSON.stringify(redacted(config), null, 2)}\n`);
+      return 0;
+    }
+    case 'demo':
+      await runDemo();
+      return 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: Error) => {
+    const known = error instanceof ConfigError || error.name === 'SchemaError' || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`zpa-relay: ${known ? error.message : error.stack}\n`);
+    process.exitCode = known ? 2 : 1;
+  },
+);

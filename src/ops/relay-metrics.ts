@@ -1,0 +1,66 @@
+import type { Relay } from '../relay.js';
+import { MetricsText } from './metrics.js';
+
+/** Every counter the relay keeps, as Prometheus metrics. */
+export function relayMetrics(relay: Relay): string {
+  const receiver = relay.receiver.stats;
+  const dispatcher = relay.dispatcher.stats;
+  const deadLetter = relay.deadLetter.stats;
+  const out = new MetricsText();
+
+  out
+    .add('records_received_total', 'counter', 'Records that passed validation, by log type.', [...relay.records.accepted].map(([logType, n]) => [{ log_type: logType }, n]))
+    .add(
+      'records_rejected_total',
+      'counter',
+      'Records rejected by parsing, classification or validation (dead-lettered), by log type and reason.',
+      [...relay.records.rejected].map(([key, n]) => {
+        const [logType, reason] = key.split('\t');
+        return [{ log_type: logType, reason }, n];
+      }),
+    )
+    .add('dead_letters_total', 'counter', 'Dead letters written, by reason.', Object.entries(deadLetter.byReason).map(([reason, n]) => [{ reason }, n]))
+    .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', deadLetter.failed);
+
+  const perSink = (pick: (stats: Relay['sinks'][number]['stats']) => number): [Record<string, string>, number][] =>
+    relay.sinks.map((sink) => [{ sink: sink.name }, pick(sink.stats)]);
+  out
+    .add('sink_records_delivered_total', 'counter', 'Records delivered (2xx), per sink.', perSink((s) => s.recordsDelivered))
+    .add('sink_records_dead_lettered_total', 'counter', 'Records a sink gave up on (dead-lettered), per sink.', perSink((s) => s.recordsDeadLettered))
+    .add('sink_records_queued', 'gauge', 'Records waiting in a batch, per sink.', perSink((s) => s.recordsQueued))
+    .add('sink_batches_total', 'counter', 'Batches sent, per sink.', perSink((s) => s.batches))
+    .add('sink_requests_total', 'counter', 'HTTP requests made, per sink.', perSink((s) => s.requests))
+    .add('sink_bytes_sent_total', 'counter', 'Request body bytes sent (after compression), per sink.', perSink((s) => s.bytesSent))
+    .add('sink_splits_total', 'counter', 'Batches split in halves (413 or over max_bytes), per sink.', perSink((s) => s.splits))
+    .add('sink_duplicate_risk_total', 'counter', 'Records resent after an attempt of unknown outcome, per sink.', perSink((s) => s.duplicateRisk))
+    .add(
+      'sink_retries_total',
+      'counter',
+      'Retries per sink, by HTTP status or "network"/"timeout".',
+      relay.sinks.flatMap((sink) => Object.entries(sink.stats.retries).map(([status, n]) => [{ sink: sink.name, status }, n] as [Record<string, string>, number])),
+    );
+
+  out
+    .value('forward_connections', 'gauge', 'Open forward-protocol connections.', relay.receiver.connectionCount)
+    .value('forward_connections_accepted_total', 'counter', 'Forward connections accepted.', receiver.connectionsAccepted)
+    .value('forward_connections_rejected_total', 'counter', 'Forward connections refused at max_connections.', receiver.connectionsRejected)
+    .value('forward_connections_closed_total', 'counter', 'Forward connections closed by the relay for a reason (logged).', receiver.connectionsClosedByServer)
+    .value('forward_handshake_failures_total', 'counter', 'Secure-forward handshakes rejected.', receiver.handshakeFailures)
+    .value('forward_tls_failures_total', 'counter', 'TLS handshakes that failed.', receiver.tlsFailures)
+    .value('forward_protocol_errors_total', 'counter', 'Connections closed for malformed requests.', receiver.protocolErrors)
+    .value('forward_bytes_total', 'counter', 'Bytes received on forward connections.', receiver.bytesReceived)
+    .value('forward_messages_total', 'counter', 'Forward requests received.', receiver.messages)
+    .value('forward_entries_total', 'counter', 'Log entries received.', receiver.entries)
+    .value('forward_signals_skipped_total', 'counter', 'Metrics/traces requests (fluent_signal 1 or 2) skipped.', receiver.signalsSkipped)
+    .value('forward_acks_total', 'counter', 'Acks sent.', receiver.acks)
+    .value('forward_ack_timeouts_total', 'counter', 'Messages not settled within ack_timeout (connection closed, sender retries).', receiver.ackTimeouts)
+    .histogram('ack_latency_seconds', 'Time from a message arriving to its settlement (ack).', relay.ackLatency);
+
+  out
+    .value('in_flight_messages', 'gauge', 'Messages received and not yet settled.', dispatcher.inFlightMessages)
+    .value('in_flight_records', 'gauge', 'Records held by unsettled messages.', dispatcher.inFlightRecords)
+    .value('in_flight_bytes', 'gauge', 'Bytes held by unsettled messages.', dispatcher.inFlightBytes)
+    .value('backpressure_pauses_total', 'counter', 'Times the in-flight budget filled and input was paused.', dispatcher.saturations)
+    .value('messages_abandoned_total', 'counter', 'Messages whose sender disconnected before settlement (it resends).', dispatcher.messagesAbandoned);
+  return out.render();
+}

@@ -1,0 +1,125 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { HandshakeConfig } from './forward/handshake.js';
+import type { ForwardMessage } from './forward/message.js';
+import { ForwardServer } from './forward/server.js';
+import { Histogram } from './ops/histogram.js';
+import { Dispatcher, type Delivery, type Rejection } from './pipeline/dispatcher.js';
+import { createSink } from './sinks/config.js';
+import { DeadLetterWriter } from './sinks/dead-letter.js';
+import type { Sink } from './sinks/sink.js';
+import { ZpaProcessor, loadSchemas } from './zpa/index.js';
+
+/** Records seen by the processor, by log type (and by reason for rejections). */
+export interface RecordStats {
+  accepted: Map<string, number>;
+  /** Keyed by `${logType}\t${reason}`; logType is "unknown" when unclassified. */
+  rejected: Map<string, number>;
+}
+
+export interface RelayOptions {
+  config: Config;
+  logger: Logger;
+  /** Tests inject handshake randomness. */
+  random?: HandshakeConfig['random'];
+}
+
+/**
+ * The whole pipeline: forward receiver → ZPA processor (parse, classify, validate, enrich) → dispatcher → sinks, with
+ * the dead-letter writer for whatever cannot be delivered. A forward message is acked once the dispatcher says every
+ * one of its records is delivered or dead-lettered; while the in-flight budget is full the receiver stops reading.
+ */
+export class Relay {
+  readonly receiver: ForwardServer;
+  readonly dispatcher: Dispatcher;
+  readonly deadLetter: DeadLetterWriter;
+  readonly sinks: Sink[];
+  readonly records: RecordStats = { accepted: new Map(), rejected: new Map() };
+  /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
+  readonly ackLatency = new Histogram([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
+  private readonly processor: ZpaProcessor;
+  private stopping = false;
+
+  constructor(private readonly options: RelayOptions) {
+    const { config, logger } = options;
+    this.processor = new ZpaProcessor(loadSchemas(config.zpa.schemas_dir), {
+      prefix: config.zpa.field_prefix,
+      staticFields: config.zpa.static_fields,
+    });
+    this.deadLetter = new DeadLetterWriter(config.dead_letter, logger);
+    const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false }];
+    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }) }));
+    this.dispatcher = new Dispatcher({
+      sinks: this.sinks,
+      deadLetter: this.deadLetter,
+      maxInFlightRecords: config.pipeline.max_in_flight_records,
+      maxInFlightBytes: config.pipeline.max_in_flight_bytes,
+      logger,
+    });
+    this.receiver = new ForwardServer({
+      listen: config.listen,
+      handler: (message) => this.handle(message),
+      logger: logger.child({ component: 'forward' }),
+      random: options.random,
+    });
+    this.dispatcher.on('drain', () => this.receiver.resume());
+  }
+
+  /** Starts listening; resolves with the forward port. */
+  async start(): Promise<number> {
+    const port = await this.receiver.start();
+    const { listen } = this.options.config;
+    this.options.logger.info(
+      { host: listen.host, port, tls: !!listen.tls, handshake: !!listen.shared_key, sinks: this.sinks.map((sink) => sink.name) },
+      'zpa-relay receiving forward protocol',
+    );
+    if (!listen.tls && !listen.shared_key && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
+      this.options.logger.warn('the forward port is open to the network without TLS or shared_key; anyone who reaches it can inject records');
+    }
+    return port;
+  }
+
+  get ready(): boolean {
+    return !this.stopping;
+  }
+
+  /**
+   * Graceful stop: no new connections, pending batches flushed, settled messages acked, then connections closed.
+   * Whatever is not settled by the timeout is not acked, so Fluent Bit resends it.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = Date.now() + timeoutMs;
+    const receiverStopped = this.receiver.stop(timeoutMs);
+    await this.dispatcher.close(Math.max(0, deadline - Date.now()));
+    await receiverStopped;
+  }
+
+  private handle(message: ForwardMessage): Promise<void> {
+    const started = performance.now();
+    const deliveries: Delivery[] = [];
+    const rejections: Rejection[] = [];
+    const { tag, peer } = message;
+    const context = { tag, source: peer.address };
+    const source = peer.hostname ?? peer.address;
+    for (const entry of message.entries) {
+      const outcome = this.processor.process(entry.record, context);
+      if (outcome.ok) {
+        deliveries.push({ json: outcome.json, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, tag, source });
+        count(this.records.accepted, outcome.logType);
+      } else {
+        rejections.push({ logType: outcome.logType, reason: outcome.reason, detail: outcome.detail, raw: outcome.raw, tag, source });
+        count(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
+      }
+    }
+    const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal });
+    if (this.dispatcher.saturated) this.receiver.pause();
+    return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
+  }
+}
+
+function count(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
