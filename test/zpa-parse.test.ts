@@ -225,3 +225,14 @@ test('field presence bookkeeping survives billions of records (no 32-bit wrap)',
   (processor as unknown as { generation: number }).generation = 2 ** 31 - 2;
   for (let i = 0; i < 4; i++) ok(processor.process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx));
 });
+
+test('Audit: the event time is ModifiedTime when set, else CreationTime', () => {
+  const processor = new ZpaProcessor(schemas);
+  const audit = (modified: string) =>
+    `{"ModifiedTime":"${modified}","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":1,"RequestID":"r","SessionID":"s","AuditOldValue":"","AuditNewValue":"","AuditOperationType":"Update","ObjectType":"Server","ObjectName":"n","ObjectID":2,"CustomerID":3,"User":"admin@example.com","ClientAuditUpdate":0}`;
+  const modified = processor.process({ log: audit('2022-02-03T04:05:06.789Z') }, ctx);
+  assert.ok(modified.ok && modified.eventTimeMs === Date.UTC(2022, 1, 3, 4, 5, 6, 789));
+  const created = processor.process({ log: audit('') }, ctx);
+  assert.ok(created.ok && created.eventTimeMs === Date.UTC(2021, 10, 17, 4, 29, 38));
+  assert.equal(created.ok && JSON.parse(created.json).p_event_time, '2021-11-17T04:29:38.000Z');
+});
