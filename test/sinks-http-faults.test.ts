@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import pino from 'pino';
 import { records, seqs } from './helpers/http-records.js';
 import { FAST, relayTo, stateAfter, until } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
@@ -192,4 +193,22 @@ test('an abandoned message is not sent once the target recovers (its sender will
   assert.equal(relay.sink.stats.recordsAbandoned, 10);
   assert.equal(relay.dispatcher.stats.inFlightRecords, 0, 'the abandoned records released the budget');
   await relay.close();
+});
+
+test('logs say what happened per batch, and never carry a secret (URL token, auth header, record text)', async () => {
+  const server = await target();
+  server.respond = (_, index) => (index === 0 ? { status: 503 } : index === 1 ? { status: 200 } : { status: 401, body: 'bad token' });
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const relay = relayTo({ type: 'sumo', url: server.url('/receiver/v1/http/SUMO-URL-TOKEN'), headers: { 'X-Api-Key': 'HEADER-SECRET' }, ...FAST }, undefined, logger);
+  await relay.dispatcher.submit(records(0, 3), []);
+  await relay.dispatcher.submit(records(3, 3), []);
+  await relay.close();
+
+  const log = lines.join('');
+  assert.match(log, /batch not delivered; retrying/);
+  assert.match(log, /batch delivered after retries/);
+  assert.match(log, /records dead-lettered/);
+  assert.equal(lines.length < 10, true, `logged per batch, not per record (${lines.length} lines)`);
+  for (const secret of ['SUMO-URL-TOKEN', 'HEADER-SECRET', 'user0@example.com']) assert.equal(log.includes(secret), false, `${secret} leaked into the log`);
 });

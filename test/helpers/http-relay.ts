@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type pino from 'pino';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { createSink, sinkConfigSchema } from '../../src/sinks/config.js';
 import { DeadLetterWriter } from '../../src/sinks/dead-letter.js';
@@ -20,11 +21,11 @@ export interface Relay {
 }
 
 /** A dispatcher with one sink built from YAML-shaped config (parsed by the real schema), dead letters to a temp file. */
-export function relayTo(config: Record<string, unknown>, budget = { records: 1_000_000, bytes: 1 << 30 }): Relay {
+export function relayTo(config: Record<string, unknown>, budget = { records: 1_000_000, bytes: 1 << 30 }, logger?: pino.Logger): Relay {
   const deadLetterPath = path.join(dir, `dead-${files++}.ndjson`);
-  const deadLetter = new DeadLetterWriter({ path: deadLetterPath, fsync: false });
-  const sink = createSink(sinkConfigSchema.parse(config), { deadLetter });
-  const dispatcher = new Dispatcher({ sinks: [sink], deadLetter, maxInFlightRecords: budget.records, maxInFlightBytes: budget.bytes });
+  const deadLetter = new DeadLetterWriter({ path: deadLetterPath, fsync: false }, logger);
+  const sink = createSink(sinkConfigSchema.parse(config), { deadLetter, logger });
+  const dispatcher = new Dispatcher({ sinks: [sink], deadLetter, maxInFlightRecords: budget.records, maxInFlightBytes: budget.bytes, logger });
   return {
     sink,
     dispatcher,
