@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -139,4 +140,24 @@ test('the demo SIEM counts NDJSON, gzip, JSON-array and _bulk bodies and shows t
     child.kill('SIGTERM');
   }
   assert.equal(await exited, 0);
+});
+
+test('zpa-relay check-config accepts every example config', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-examples-'));
+  try {
+    const k8s = parseAllDocuments(readFileSync(path.join(EXAMPLES, 'kubernetes/zpa-relay.yaml'), 'utf8')).map((d) => d.toJS());
+    const k8sConfig = path.join(dir, 'kubernetes.yaml');
+    writeFileSync(k8sConfig, k8s.find((m) => m.kind === 'ConfigMap').data['config.yaml']);
+    const configs = [
+      ...readdirSync(path.join(EXAMPLES, 'siem')).map((f) => path.join(EXAMPLES, 'siem', f)),
+      path.join(EXAMPLES, 'zpa-relay.demo.yaml'),
+      k8sConfig,
+    ];
+    for (const config of configs) {
+      const run = spawnSync(process.execPath, [path.join(REPO_DIR, 'dist/src/cli.js'), 'check-config', '--config', config], { encoding: 'utf8', env: process.env });
+      assert.equal(run.status, 0, `${path.relative(REPO_DIR, config)}:\n${run.stdout}${run.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
