@@ -58,8 +58,8 @@ test('docker-compose mounts the supplied Fluent Bit config and points it at the 
   const mounts = bindMounts(fluentBit);
   assert.ok(mounts.some((m) => m.source === path.join(REPO_DIR, 'fluent-bit/fluent-bit.conf') && m.target === '/fluent-bit/etc/fluent-bit.conf'));
   for (const m of mounts) assert.ok(existsSync(m.source), `${m.source} does not exist`);
-  assert.ok(compose.services[fluentBit.environment!.ZPA_RELAY_HOST], 'ZPA_RELAY_HOST names a compose service');
-  assert.equal(fluentBit.environment!.ZPA_RELAY_PORT, '24224');
+  assert.ok(compose.services[fluentBit.environment!.ZPA_FORWARD_HOST], 'ZPA_FORWARD_HOST names a compose service');
+  assert.equal(fluentBit.environment!.ZPA_RELAY_LISTEN__PORT, '24224');
   const published = (fluentBit.ports ?? []).map((p) => p.replace(/\s.*$/, '').split(':')[0]);
   const [first, last] = published.find((p) => p.includes('-'))!.split('-').map(Number);
   const ports = Object.values(LSS_PORTS).sort((a, b) => a - b);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { loadConfig } from '../src/config/config.js';
 import { LSS_PORTS } from '../src/simulate/ports.js';
 import { REPO_DIR, ZPA_DIR } from './helpers/paths.js';
 
@@ -107,9 +108,25 @@ test('the forward output waits for the relay ack, retries forever, never waits f
   assert.equal(out.require_ack_response, 'on');
   assert.equal(out.retry_limit, 'no_limits');
   assert.match(out['net.io_timeout'], /^[1-9]\d*s$/, 'a finite ack timeout: without it Fluent Bit waits forever');
-  assert.equal(out.host, '${ZPA_RELAY_HOST}');
-  assert.equal(out.port, '${ZPA_RELAY_PORT}');
+  assert.equal(out.host, '${ZPA_FORWARD_HOST}');
+  assert.equal(out.port, '${ZPA_RELAY_LISTEN__PORT}');
   assert.ok(pipeline.service['storage.path'], 'filesystem storage needs storage.path');
+});
+
+test('every ZPA_RELAY_* variable the templates use is the relay override of the same setting', () => {
+  // The relay reads every ZPA_RELAY_* variable as a config key and refuses unknown ones: a Fluent Bit variable named
+  // ZPA_RELAY_HOST in a shared environment would stop the relay from starting.
+  const used = new Set([...`${read('fluent-bit.conf')}${read('fluent-bit.yaml')}`.matchAll(/\$\{(ZPA_RELAY_\w+)\}/g)].map((m) => m[1]));
+  assert.deepEqual([...used].sort(), ['ZPA_RELAY_LISTEN__PORT', 'ZPA_RELAY_LISTEN__SHARED_KEY']);
+  Object.assign(process.env, { ZPA_RELAY_LISTEN__PORT: '24299', ZPA_RELAY_LISTEN__SHARED_KEY: 'both-sides' });
+  try {
+    const config = loadConfig(undefined);
+    assert.equal(config.listen.port, 24299);
+    assert.equal(config.listen.shared_key, 'both-sides');
+  } finally {
+    delete process.env.ZPA_RELAY_LISTEN__PORT;
+    delete process.env.ZPA_RELAY_LISTEN__SHARED_KEY;
+  }
 });
 
 test('both files offer the same optional secure-forward, TLS and Upstream settings, commented out', () => {
