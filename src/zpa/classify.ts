@@ -11,14 +11,17 @@ const MIN_COMMON_KEYS = 3;
 const MIN_KNOWN_SHARE = 0.5;
 
 export class Classifier {
-  /** Bit i set: schemas[i] has a field of this name. */
-  private readonly keyMask = new Map<string, number>();
+  /** The indexes of the schemas that have a field of this name. */
+  private readonly schemasByKey = new Map<string, number[]>();
   private readonly counts: Int32Array;
 
   constructor(private readonly set: SchemaSet) {
-    if (set.schemas.length > 31) throw new Error('key-signature classification supports up to 31 log types');
     set.schemas.forEach((schema, i) => {
-      for (const f of schema.fields) this.keyMask.set(f.name, (this.keyMask.get(f.name) ?? 0) | (1 << i));
+      for (const f of schema.fields) {
+        const list = this.schemasByKey.get(f.name);
+        if (list === undefined) this.schemasByKey.set(f.name, [i]);
+        else list.push(i);
+      }
     });
     this.counts = new Int32Array(set.schemas.length);
   }
@@ -34,9 +37,9 @@ export class Classifier {
   }
 
   countKey(key: string): void {
-    let mask = this.keyMask.get(key);
-    if (mask === undefined) return;
-    for (let i = 0; mask !== 0; i++, mask >>>= 1) if (mask & 1) this.counts[i]++;
+    const list = this.schemasByKey.get(key);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) this.counts[list[i]]++;
   }
 
   /**
