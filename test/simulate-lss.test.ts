@@ -199,6 +199,7 @@ test('refuses what would mislabel or cannot work, with the reason', async () => 
   await assert.rejects(simulate({ type: 'nope', format: 'json', rate: 1, to: new URL('tcp://127.0.0.1:1') }), /unknown log type "nope".*user-activity/);
   await assert.rejects(simulate({ type: 'audit-log', format: 'json', rate: 0, to: new URL('tcp://127.0.0.1:1') }), /rate/);
   await assert.rejects(simulate({ type: 'audit-log', format: 'json', rate: 1, to: new URL('http://127.0.0.1:1') }), /tcp:\/\//);
+  await assert.rejects(simulate({ type: 'all', format: 'json', rate: 1, to: new URL('tcp://127.0.0.1'), ports: { 'audit-log': 1 } }), /no default port for log type (?!audit-log)/);
 });
 
 test('a single log type without a port goes to its documented Fluent Bit port', () => {

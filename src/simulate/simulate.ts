@@ -56,10 +56,13 @@ export async function simulate(options: SimulateOptions): Promise<{ sent: number
   const host = options.to.hostname.replace(/^\[(.*)\]$/, '$1');
   const ports = options.ports ?? LSS_PORTS;
 
+  const portOf = (logType: string) => (options.to.port !== '' ? Number(options.to.port) : ports[logType]);
+  const unrouted = types.filter((logType) => portOf(logType) === undefined);
+  if (unrouted.length > 0) throw new Error(`no default port for log type ${unrouted.join(', ')}: give one in --to`);
+
   const counts = await Promise.all(
     types.map((logType, index) => {
-      const port = options.to.port !== '' ? Number(options.to.port) : ports[logType];
-      if (port === undefined) throw new Error(`no default port for log type ${logType}: give one in --to`);
+      const port = portOf(logType);
       const sender = new LineSender({ host, port, tls }, (error) => options.onError?.(error, logType));
       const random = seededRandom((options.seed ?? Date.now()) + index);
       const nextBlock = (maxLines: number) => {
