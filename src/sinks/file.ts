@@ -1,7 +1,7 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
-import { emptySinkStats, logTypeFilter, type Delivery, type Settlement, type Sink } from './sink.js';
+import { emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
 
 /**
  * `type: file`: NDJSON of the enriched records, one per line, to stdout (`path: "-"`, the default) or appended to a
@@ -28,6 +28,7 @@ export class FileSink implements Sink {
   constructor(config: FileSinkConfig, logger?: pino.Logger) {
     this.name = config.name;
     this.accepts = logTypeFilter(config.log_types);
+    const log = sinkLogger(logger, config.name);
     this.lines = new LineWriter(
       config.path,
       config.fsync,
@@ -38,7 +39,7 @@ export class FileSink implements Sink {
       },
       (error, count) => {
         this.stats.recordsQueued -= count;
-        logger?.error({ err: error, sink: this.name, count }, 'file sink write failed; affected messages will not be acked');
+        log?.error({ err: error, count }, 'file sink write failed; affected messages will not be acked');
       },
     );
   }

@@ -6,7 +6,7 @@ import { createHttpClient } from './http-client.js';
 import type { HttpSinkConfig } from './http-config.js';
 import type { BatchItem, ItemResults, Preset } from './preset.js';
 import { backoffDelay, retryAfterMs, type RetryPolicy } from './retry.js';
-import { emptySinkStats, logTypeFilter, type Delivery, type Settlement, type Sink } from './sink.js';
+import { emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
 
 interface Batch {
   items: BatchItem[];
@@ -95,7 +95,7 @@ export class HttpSink implements Sink {
     this.name = config.name;
     this.accepts = logTypeFilter(config.log_types);
     this.deadLetter = options.deadLetter;
-    this.logger = options.logger?.child({ sink: config.name });
+    this.logger = sinkLogger(options.logger, config.name);
     this.client = options.client ?? createHttpClient(config.tls, config.timeout);
     const url = new URL(config.url);
     this.origin = url.origin;

@@ -1,3 +1,5 @@
+import type pino from 'pino';
+
 /** What every sink shares: the record shape it receives, how it reports settlement, its counters. */
 
 /** One enriched record ready to relay. `json` is one JSON object text; never re-parse it (it may hold exact int64s). */
@@ -92,4 +94,9 @@ export function logTypeFilter(logTypes: readonly string[] | undefined): (logType
   if (!logTypes || logTypes.length === 0) return () => true;
   const wanted = new Set(logTypes);
   return (logType) => wanted.has(logType);
+}
+
+/** The logger a sink writes with: `sink` bound once (the caller may have bound it already; pino would repeat the key). */
+export function sinkLogger(logger: pino.Logger | undefined, name: string): pino.Logger | undefined {
+  return logger && (logger.bindings().sink === name ? logger : logger.child({ sink: name }));
 }
