@@ -141,3 +141,18 @@ test('close() rejects messages that cannot settle within the timeout, and refuse
   assert.equal(await state(stuck), 'rejected');
   await assert.rejects(dispatcher.submit([delivery(3)], []), /shutting down/);
 });
+
+test('a sink that throws instead of taking a record fails the message, and the budget is still released', async () => {
+  const held = new HeldSink('held');
+  const broken = new HeldSink('broken');
+  broken.write = () => {
+    throw new Error('sink bug');
+  };
+  const dispatcher = new Dispatcher({ sinks: [held, broken], deadLetter: new DeadLetterWriter({ path: tempFile('dead'), fsync: false }), maxInFlightRecords: 10, maxInFlightBytes: 1 << 20 });
+  const message = dispatcher.submit([delivery(1), delivery(2)], []);
+  assert.equal(await state(message), 'rejected');
+  assert.equal(held.held.length, 1, 'the first record reached the healthy sink before the broken one threw');
+  assert.equal(dispatcher.stats.inFlightRecords, 2);
+  held.release();
+  assert.equal(dispatcher.stats.inFlightRecords, 0);
+});

@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { after, test } from 'node:test';
 import type { Delivery } from '../src/pipeline/dispatcher.js';
 import { sinkConfigSchema } from '../src/sinks/config.js';
+import { epochNanosText, epochSecondsText, isoTimeText, prependMembers } from '../src/sinks/presets/fields.js';
 import { FAST, relayTo } from './helpers/http-relay.js';
 import { HttpTarget, type ReceivedRequest } from './helpers/http-target.js';
 
@@ -209,4 +210,20 @@ test('splunk_hec indexer_ack: a batch counts as delivered only once Splunk repor
   assert.equal(relay.sink.stats.duplicateRisk, 2);
   assert.equal(relay.sink.stats.recordsDelivered, 2);
   await relay.close();
+});
+
+test('time and member helpers: exact text from integer arithmetic, "now" for an unknown time, empty objects handled', () => {
+  assert.equal(epochSecondsText(1795413600005), '1795413600.005');
+  assert.equal(epochSecondsText(1795413600000), '1795413600.000');
+  assert.equal(epochNanosText(1795413600005.25), '1795413600005250000');
+  assert.equal(isoTimeText(1795413600005), '2026-11-23T06:00:00.005Z');
+  for (const unknown of [Number.NaN, Number.POSITIVE_INFINITY, 1e300]) {
+    const before = Date.now();
+    const seconds = Number(epochSecondsText(unknown));
+    assert.ok(seconds * 1000 >= before - 1 && seconds * 1000 <= Date.now() + 1, `${unknown} → now`);
+    assert.doesNotThrow(() => isoTimeText(unknown));
+  }
+  assert.equal(prependMembers('"a":1', '{}'), '{"a":1}');
+  assert.equal(prependMembers('"a":1', '{ }'), '{"a":1}');
+  assert.equal(prependMembers('"a":1', '{"b":90071992547409931}'), '{"a":1,"b":90071992547409931}');
 });

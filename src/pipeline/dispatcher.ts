@@ -114,17 +114,32 @@ export class Dispatcher extends EventEmitter {
     this.hold(settlement);
     this.watch(settlement, options.signal);
 
-    for (const rejection of rejections) this.deadLetter.write(rejection, settlement);
-    for (const delivery of deliveries) {
-      const sinks = this.route(delivery.logType);
-      if (sinks.length === 0) {
-        this.stats.unrouted++;
-        this.deadLetter.write(
-          { ...delivery, raw: delivery.json, reason: 'no_matching_sink', detail: `no sink accepts log type ${delivery.logType}` },
-          settlement,
-        );
+    let handedOut = 0;
+    try {
+      for (const rejection of rejections) {
+        this.deadLetter.write(rejection, settlement);
+        handedOut++;
       }
-      for (const sink of sinks) sink.write(delivery, settlement);
+      for (const delivery of deliveries) {
+        const sinks = this.route(delivery.logType);
+        if (sinks.length === 0) {
+          this.stats.unrouted++;
+          this.deadLetter.write(
+            { ...delivery, raw: delivery.json, reason: 'no_matching_sink', detail: `no sink accepts log type ${delivery.logType}` },
+            settlement,
+          );
+          handedOut++;
+        }
+        for (const sink of sinks) {
+          sink.write(delivery, settlement);
+          handedOut++;
+        }
+      }
+    } catch (error) {
+      // A sink threw instead of taking the record: the message fails (never acked), and the pairs nobody holds are
+      // closed here so the budget is released once the ones handed out settle.
+      this.logger?.error({ err: error }, 'a sink refused a record; the message will not be acked');
+      for (let pair = handedOut; pair < pairs; pair++) settlement.fail(error as Error);
     }
     return settlement.promise;
   }

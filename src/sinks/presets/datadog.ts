@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { secret } from '../../config/units.js';
 import { httpSinkSchema } from '../http-config.js';
 import type { Preset } from '../preset.js';
-import { prependMembers } from './fields.js';
+import { eventTimeOrNow, prependMembers } from './fields.js';
 
 /** Datadog logs intake v2 limits per request. */
 export const DATADOG_MAX_ENTRIES = 1000;
@@ -43,7 +43,7 @@ export function datadogPreset(config: DatadogConfig): Preset {
     frame: (record) =>
       prependMembers(
         `${common},"hostname":${hostname ?? JSON.stringify(record.source)},"ddtags":${JSON.stringify(`log_type:${record.logType}${extraTags}`)},` +
-          `"timestamp":${Math.round(record.eventTimeMs)}`,
+          `"timestamp":${Math.round(eventTimeOrNow(record.eventTimeMs))}`,
         record.json,
       ),
     body: (items) => `[${items.map((item) => item.frame).join(',')}]`,

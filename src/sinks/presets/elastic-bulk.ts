@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { secret } from '../../config/units.js';
 import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
 import type { BatchItem, ItemResults, Preset } from '../preset.js';
-import { prependMembers } from './fields.js';
+import { isoTimeText, prependMembers } from './fields.js';
 
 const apiKeyAuth = z.object({ type: z.literal('api_key'), key: secret }).strict();
 
@@ -62,7 +62,7 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
       const id = config.id === 'hash' ? `,"_id":"${documentId(record.json)}"` : '';
       const document = record.json.includes('"@timestamp"')
         ? record.json
-        : prependMembers(`"@timestamp":"${new Date(record.eventTimeMs).toISOString()}"`, record.json);
+        : prependMembers(`"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, record.json);
       return `{"create":{"_index":${indexName(record.logType)}${id}}}\n${document}\n`;
     },
     body: (items) => items.map((item) => item.frame).join(''),
