@@ -212,3 +212,24 @@ test('logs say what happened per batch, and never carry a secret (URL token, aut
   assert.equal(lines.length < 10, true, `logged per batch, not per record (${lines.length} lines)`);
   for (const secret of ['SUMO-URL-TOKEN', 'HEADER-SECRET', 'user0@example.com']) assert.equal(log.includes(secret), false, `${secret} leaked into the log`);
 });
+
+test('a Retry-After beyond max_age: dead-lettered only once max_age is reached, and not at all if the sender gave up first', async () => {
+  const server = await target();
+  server.respond = () => ({ status: 429, headers: { 'retry-after': '60' } });
+  const relay = relayTo({ type: 'ndjson', url: server.url(), ...FAST, retry: { initial_delay: 5, max_delay: 40, max_age: 300 } });
+
+  const started = Date.now();
+  const kept = relay.dispatcher.submit(records(0, 2), []);
+  const controller = new AbortController();
+  const abandoned = relay.dispatcher.submit(records(2, 2), [], { signal: controller.signal });
+  await until(() => server.requests.length === 1);
+  assert.equal(await stateAfter(kept, 50), 'pending', 'no dead letter before max_age');
+  controller.abort();
+  await kept;
+  assert.ok(Date.now() - started >= 290, 'dead-lettered at max_age, not when the long Retry-After arrived');
+  assert.equal(await stateAfter(abandoned, 0), 'rejected');
+  assert.deepEqual(seqs(relay.deadLetters().map((letter) => String(letter.raw))), [0, 1]);
+  assert.equal(relay.sink.stats.recordsAbandoned, 2);
+  assert.equal(server.requests.length, 1);
+  await relay.close();
+});

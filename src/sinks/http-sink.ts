@@ -55,7 +55,8 @@ export interface HttpSinkOptions {
  * - 413, or a compressed body over `batch.max_bytes`: the batch is split in halves until it fits; a single record
  *   that still does not fit is dead-lettered ("too_large").
  * - Other statuses: dead-lettered ("http_<status>") with an excerpt of the response.
- * - A retry that would start after `retry.max_age` (from the batch's first record) is not made: dead-lettered ("max_age").
+ * - A retry that would start after `retry.max_age` (from the batch's first record) is not made: once that age is
+ *   reached, what the sender has not abandoned meanwhile is dead-lettered ("max_age").
  * - `concurrency` batches are in flight at once; a batch waiting for its retry keeps its slot, so a target that is
  *   down sees `concurrency` requests at a time, not a flood, and order is kept within a slot.
  */
@@ -209,8 +210,14 @@ export class HttpSink implements Sink {
 
       const now = Date.now();
       const delay = retryAfterMs(verdict.retryAfter, now) ?? backoffDelay(this.retry, attempt);
-      if (now + delay - batch.createdAt > this.retry.maxAgeMs) {
-        this.fail(items, 'max_age', `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${verdict.error}`);
+      const ageLeft = batch.createdAt + this.retry.maxAgeMs - now;
+      if (delay > ageLeft) {
+        // The next attempt would start past max_age. Wait out the age rather than dead-letter early: the sender may
+        // abandon the message meanwhile and resend it later, which beats a dead letter.
+        await this.sleep(Math.max(0, ageLeft));
+        if (this.closed) return;
+        const left = this.dropAbandoned(items);
+        if (left.length > 0) this.fail(left, 'max_age', `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${verdict.error}`);
         return;
       }
       const log = attempt === 0 ? this.logger?.warn.bind(this.logger) : this.logger?.debug.bind(this.logger);
