@@ -73,7 +73,8 @@ const ENV_RESERVED = new Set(['ZPA_RELAY_CONFIG']);
  * Loads and validates the configuration. `file` undefined means defaults plus environment. Throws ConfigError with
  * every problem listed as `<key path>: <what was expected>`.
  */
-export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(file: string | undefined): Config {
+  const env = process.env;
   let raw: unknown = {};
   if (file !== undefined) {
     let text: string;
