@@ -14,6 +14,8 @@ export interface ReceivedRequest {
   /** The body after undoing Content-Encoding. */
   text: string;
   receivedAt: number;
+  /** The status the target answered, once it did (undefined for a reset). */
+  status?: number;
 }
 
 /** How the target answers: a response (optionally after a delay), or a connection reset. */
@@ -84,6 +86,7 @@ export class HttpTarget {
             request.socket.destroy();
             return;
           }
+          received.status = reply.status;
           response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
           response.end(reply.body ?? '');
         };
