@@ -227,3 +227,20 @@ test('time and member helpers: exact text from integer arithmetic, "now" for an 
   assert.equal(prependMembers('"a":1', '{ }'), '{"a":1}');
   assert.equal(prependMembers('"a":1', '{"b":90071992547409931}'), '{"a":1,"b":90071992547409931}');
 });
+
+test('splunk_hec: a 400 naming one invalid event dead-letters that event only and re-sends the rest', async () => {
+  const target = await HttpTarget.create();
+  targets.push(target);
+  target.respond = (_, index) => (index === 0 ? { status: 400, body: '{"text":"Invalid data format","code":6,"invalid-event-number":1}' } : { status: 200, body: '{"text":"Success","code":0}' });
+  const relay = relayTo({ type: 'splunk_hec', url: target.url('/services/collector/event'), token: 't', ...FAST });
+  const c: Delivery = { ...a, json: '{"ConnectionID":"c3"}' };
+  await relay.dispatcher.submit([a, b, c], []);
+
+  assert.equal(target.requests.length, 2);
+  assert.match(target.requests[1].text, /^\{"time":[^}]*"event":\{"ConnectionID":"c1","AuditId":9007199254740993\}\}\{"time":[^}]*"event":\{"ConnectionID":"c3"\}\}$/);
+  const [letter, ...others] = relay.deadLetters();
+  assert.equal(others.length, 0);
+  assert.deepEqual([letter.reason, letter.raw, letter.detail], ['item_400', b.json, 'HEC: Invalid data format (code 6)']);
+  assert.equal(relay.sink.stats.duplicateRisk, 2, 'Splunk may have indexed the events before the invalid one');
+  await relay.close();
+});

@@ -235,24 +235,18 @@ export class HttpSink implements Sink {
       return { kind: 'retry', items, ambiguous: !NOT_SENT_CODES.has(code), error: `${code}: ${result.error.message}` };
     }
     const { status, text } = result;
+    let outcome: ItemResults | undefined;
+    try {
+      outcome = this.preset.results?.(status, text, items, this.retry.statuses);
+    } catch {
+      // A 2xx we cannot read may have stored everything: resend, counting the duplicate risk.
+      this.count('unreadable_2xx');
+      return { kind: 'retry', items, ambiguous: true, error: `unreadable ${status} answer: ${excerpt(text)}` };
+    }
+    if (outcome) return this.apply(outcome, attempt);
     if (status >= 200 && status < 300) {
-      if (!this.preset.results) {
-        this.delivered(items, attempt);
-        return { kind: 'settled' };
-      }
-      const outcome = this.readResults(text, items);
-      if (!outcome) {
-        // A 2xx we cannot read may have stored everything: resend, counting the duplicate risk.
-        this.count('unreadable_2xx');
-        return { kind: 'retry', items, ambiguous: true, error: `unreadable ${status} answer: ${excerpt(text)}` };
-      }
-      this.delivered(outcome.delivered, attempt);
-      this.alreadyPresent(outcome.alreadyPresent);
-      for (const failure of outcome.failed) this.fail([failure.item], `item_${failure.status}`, failure.detail, failure.status);
-      if (outcome.retry.length === 0) return { kind: 'settled' };
-      for (const failure of outcome.retry) this.count(`item_${failure.status}`);
-      const retry = outcome.retry.map((failure) => failure.item);
-      return { kind: 'retry', items: retry, ambiguous: false, error: `${retry.length} items answered ${outcome.retry[0].status}` };
+      this.delivered(items, attempt);
+      return { kind: 'settled' };
     }
     if (status === 413) return { kind: 'split', why: `413 from the target at ${sentBytes} bytes` };
     if (this.retry.statuses.has(status)) {
@@ -263,12 +257,15 @@ export class HttpSink implements Sink {
     return { kind: 'settled' };
   }
 
-  private readResults(text: string, items: BatchItem[]): ItemResults | undefined {
-    try {
-      return this.preset.results!(text, items, this.retry.statuses);
-    } catch {
-      return undefined;
-    }
+  /** Settle what per-item results settled; what is left to retry goes round again. */
+  private apply(outcome: ItemResults, attempt: number): Verdict {
+    this.delivered(outcome.delivered, attempt);
+    this.alreadyPresent(outcome.alreadyPresent);
+    for (const failure of outcome.failed) this.fail([failure.item], `item_${failure.status}`, failure.detail, failure.status);
+    if (outcome.retry.length === 0) return { kind: 'settled' };
+    for (const failure of outcome.retry) this.count(`item_${failure.status}`);
+    const retry = outcome.retry.map((failure) => failure.item);
+    return { kind: 'retry', items: retry, ambiguous: outcome.retryMayDuplicate, error: `${retry.length} items answered ${outcome.retry[0].status}` };
   }
 
   /** Halve and deliver each half in turn (same slot, same age); a single record that cannot fit is dead-lettered. */

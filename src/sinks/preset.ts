@@ -8,13 +8,18 @@ export interface BatchItem {
   bytes: number;
 }
 
-/** What a 2xx response says about individual items (Elasticsearch `_bulk` answers 200 with per-item failures). */
+/**
+ * What an answer says about individual items: Elasticsearch `_bulk` answers 200 with per-item failures, Splunk HEC
+ * answers 400 naming the one invalid event of a batch.
+ */
 export interface ItemResults {
   delivered: BatchItem[];
   /** Items the target already held (a retry of a request it had applied): delivered, and a duplicate avoided. */
   alreadyPresent: BatchItem[];
   retry: { item: BatchItem; status: number }[];
   failed: { item: BatchItem; status: number; detail: string }[];
+  /** The items to retry may already be stored (the target does not say): their resend counts as a duplicate risk. */
+  retryMayDuplicate: boolean;
 }
 
 /**
@@ -31,8 +36,11 @@ export interface Preset {
   body(items: readonly BatchItem[]): string;
   /** Headers that depend on the exact bytes sent (HMAC signatures). */
   sign?(body: Buffer): Record<string, string>;
-  /** Per-item outcome of a 2xx response; without it a 2xx delivers the whole batch. */
-  results?(responseText: string, items: readonly BatchItem[], retryStatuses: ReadonlySet<number>): ItemResults;
+  /**
+   * Per-item outcome of an answer, or undefined to let the status decide for the whole batch (a 2xx then delivers
+   * it). Throws only when a 2xx cannot be read: the batch is then sent again, counted as a duplicate risk.
+   */
+  results?(status: number, responseText: string, items: readonly BatchItem[], retryStatuses: ReadonlySet<number>): ItemResults | undefined;
   /**
    * Wait for the target to confirm a 2xx (Splunk HEC indexer acknowledgement): true once confirmed, false when it
    * never was (the batch is then sent again).

@@ -66,13 +66,14 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
       return `{"create":{"_index":${indexName(record.logType)}${id}}}\n${document}\n`;
     },
     body: (items) => items.map((item) => item.frame).join(''),
-    results: (text, items, retryStatuses) => bulkResults(text, items, retryStatuses),
+    results: (status, text, items, retryStatuses) => (status >= 200 && status < 300 ? bulkResults(text, items, retryStatuses) : undefined),
   };
 }
 
 /** Sort a `_bulk` answer's items into delivered, already present (409 on create), to retry, and failed. */
 function bulkResults(text: string, items: readonly BatchItem[], retryStatuses: ReadonlySet<number>): ItemResults {
-  const results: ItemResults = { delivered: [], alreadyPresent: [], retry: [], failed: [] };
+  // ES reports each item's fate: a retried item was not stored.
+  const results: ItemResults = { delivered: [], alreadyPresent: [], retry: [], failed: [], retryMayDuplicate: false };
   const answer = JSON.parse(text) as { errors?: boolean; items?: Record<string, BulkItemResult>[] };
   if (answer.errors !== true) {
     results.delivered.push(...items);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { duration, secret } from '../../config/units.js';
 import { httpSinkSchema } from '../http-config.js';
-import type { ConfirmTarget, Preset } from '../preset.js';
+import type { BatchItem, ConfirmTarget, ItemResults, Preset } from '../preset.js';
 import { epochSecondsText } from './fields.js';
 
 /**
@@ -12,6 +12,9 @@ import { epochSecondsText } from './fields.js';
  * `Authorization: Splunk <token>`. Defaults: host = the sending Fluent Bit (record source), source = the Fluent Bit
  * tag, sourcetype = the ZPA log type, index = the token's default (omitted). Batch 1 MiB sent / 10 000 events / 1 s,
  * gzip. `channel` sets `X-Splunk-Request-Channel`.
+ *
+ * A 400 naming an `invalid-event-number` in a batch dead-letters that one event and sends the others again (Splunk
+ * may have indexed those before it, so the resend counts as a duplicate risk), instead of losing the whole batch.
  *
  * `indexer_ack: {}` (for tokens with indexer acknowledgement on) makes "delivered" mean "indexed": after the 2xx the
  * relay polls `…/services/collector/ack` on the same channel (a random one unless `channel` is set) every
@@ -51,6 +54,7 @@ export function splunkHecPreset(config: SplunkHecConfig): Preset {
       authorization: `Splunk ${config.token}`,
       ...(channel ? { 'x-splunk-request-channel': channel } : {}),
     },
+    results: (status, text, items) => invalidEventResults(status, text, items),
     confirm: ack && ((text, target) => waitForIndexing(text, target, ackPath, ack.poll_interval, ack.timeout)),
     frame: (record) =>
       `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
@@ -71,4 +75,24 @@ async function waitForIndexing(responseText: string, target: ConfirmTarget, ackP
     if (answer.status >= 200 && answer.status < 300 && (JSON.parse(answer.text) as { acks?: Record<string, boolean> }).acks?.[ackId] === true) return true;
   }
   return false;
+}
+
+/** HEC's 400 for a batch with one bad event: `{"text":"Invalid data format","code":6,"invalid-event-number":N}`. */
+function invalidEventResults(status: number, text: string, items: readonly BatchItem[]): ItemResults | undefined {
+  if (status !== 400 || items.length < 2) return undefined;
+  let answer: { text?: string; code?: number; 'invalid-event-number'?: number };
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const invalid = answer['invalid-event-number'];
+  if (!Number.isInteger(invalid) || invalid! < 0 || invalid! >= items.length) return undefined;
+  return {
+    delivered: [],
+    alreadyPresent: [],
+    failed: [{ item: items[invalid!], status, detail: `HEC: ${answer.text ?? 'invalid event'} (code ${answer.code})` }],
+    retry: items.filter((_, index) => index !== invalid).map((item) => ({ item, status })),
+    retryMayDuplicate: true,
+  };
 }
