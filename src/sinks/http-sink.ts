@@ -217,7 +217,8 @@ export class HttpSink implements Sink {
         await this.sleep(Math.max(0, ageLeft));
         if (this.closed) return;
         const left = this.dropAbandoned(items);
-        if (left.length > 0) this.fail(left, 'max_age', `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${verdict.error}`);
+        const detail = `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${verdict.error}`;
+        if (left.length > 0) this.fail(left, 'max_age', detail);
         return;
       }
       const log = attempt === 0 ? this.logger?.warn.bind(this.logger) : this.logger?.debug.bind(this.logger);
@@ -295,17 +296,7 @@ export class HttpSink implements Sink {
     this.stats.requestsInFlight++;
     this.stats.bytesSent += encoded.sent.length;
     try {
-      const response = await this.client.request({
-        origin: this.origin,
-        path: this.path,
-        method: 'POST',
-        headers,
-        body: encoded.sent,
-        headersTimeout: this.config.timeout,
-        bodyTimeout: this.config.timeout,
-      });
-      const text = await response.body.text();
-      return { status: response.statusCode, retryAfter: response.headers['retry-after'], text };
+      return await this.post(this.path, headers, encoded.sent);
     } catch (error) {
       return { error: error as Error };
     } finally {
@@ -313,14 +304,24 @@ export class HttpSink implements Sink {
     }
   }
 
+  private async post(path: string, headers: Record<string, string>, body: Buffer | string) {
+    const response = await this.client.request({
+      origin: this.origin,
+      path,
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: this.config.timeout,
+      bodyTimeout: this.config.timeout,
+    });
+    return { status: response.statusCode, retryAfter: response.headers['retry-after'], text: await response.body.text() };
+  }
+
   /** A 2xx the preset must see confirmed (indexer acknowledgement) counts as a network failure until it is. */
   private async confirmed(result: Attempt): Promise<Attempt> {
     if (!this.preset.confirm || 'error' in result || result.status < 200 || result.status >= 300) return result;
     const target = {
-      post: async (path: string, body: string) => {
-        const response = await this.client.request({ origin: this.origin, path, method: 'POST', headers: this.confirmHeaders, body, headersTimeout: this.config.timeout, bodyTimeout: this.config.timeout });
-        return { status: response.statusCode, text: await response.body.text() };
-      },
+      post: (path: string, body: string) => this.post(path, this.confirmHeaders, body),
       sleep: (ms: number) => this.sleep(ms),
     };
     try {

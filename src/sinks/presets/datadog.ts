@@ -11,7 +11,8 @@ export const DATADOG_MAX_LOG_BYTES = 1_000_000;
 
 /**
  * `type: datadog` — Datadog logs intake v2: `url` is your site's intake, e.g.
- * `https://http-intake.logs.datadoghq.com/api/v2/logs` (US1) or `https://http-intake.logs.datadoghq.eu/api/v2/logs`. The body is a JSON array; each entry is the record with `ddsource`, `service`, `hostname`
+ * `https://http-intake.logs.datadoghq.com/api/v2/logs` (US1) or `https://http-intake.logs.datadoghq.eu/api/v2/logs`.
+ * The body is a JSON array; each entry is the record with `ddsource`, `service`, `hostname`
  * (default: the sending Fluent Bit), `ddtags` (`log_type:<type>` plus yours) and `timestamp` (event time, ms) put in
  * front of its own fields. `DD-API-KEY` header. Datadog's limits are enforced: at most 1000 entries and 5 MB
  * uncompressed per request; a record over 1 MB (which Datadog would truncate) is dead-lettered instead.
