@@ -112,17 +112,8 @@ export function splitAt(bytes: Buffer, offsets: number[]): Buffer[] {
   return parts;
 }
 
-/** A deterministic pseudo-random generator (mulberry32) for sampled split points and mutations. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator for sampled split points and mutations. */
+export { seededRandom as seeded } from '../../src/zpa/index.js';
 
 export interface OracleEntry {
   tag: string;
