@@ -19,7 +19,11 @@ export interface Rejection {
 export interface DispatcherOptions {
   sinks: Sink[];
   deadLetter: DeadLetterWriter;
-  /** In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. */
+  /**
+   * In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. Bytes
+   * count each record's text once; each sink holds its own framed copy, so memory is about (1 + sinks) times that,
+   * plus up to `concurrency` request bodies per HTTP sink.
+   */
   maxInFlightRecords: number;
   maxInFlightBytes: number;
   logger?: pino.Logger;
@@ -92,7 +96,11 @@ export class Dispatcher extends EventEmitter {
     return this.stats.inFlightRecords >= this.maxRecords || this.stats.inFlightBytes >= this.maxBytes;
   }
 
-  /** One forward message's outcomes; resolves when every record is settled. Never rejects for a record-level failure. */
+  /**
+   * One forward message's outcomes; resolves when every record is settled. Never rejects for a record-level failure
+   * (those are dead letters); rejects when the message cannot be settled (a dead letter could not be written, a sink
+   * threw, the sender abandoned it, shutdown), and then it must not be acked.
+   */
   submit(deliveries: Delivery[], rejections: Rejection[], options: SubmitOptions = {}): Promise<void> {
     if (this.closing) return Promise.reject(new Error('relay is shutting down'));
     let pairs = rejections.length;
