@@ -104,6 +104,8 @@ export class ForwardServer {
    * connection. Messages still unsettled at the deadline are not acked: their senders retry them.
    */
   async stop(timeoutMs: number): Promise<void> {
+    // No new requests either: what is already received settles and is acked, the rest stays with the sender.
+    this.pause();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const deadline = Date.now() + timeoutMs;
     while ([...this.connections].some((connection) => connection.waiting) && Date.now() < deadline) {
