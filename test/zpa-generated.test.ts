@@ -115,7 +115,8 @@ const WRONG: Partial<Record<FieldSpec['type'], string>> = {
   bigint: '"12abc"',
   float: '"north"',
   timestamp: '"yesterday"',
-  array: '"not-a-list"',
+  // A bare string is a one-element list (schemas/README.md); an object is no list.
+  array: '{"a":[1]}',
   string: '{"nested":true}',
   boolean: '"maybe"',
 };

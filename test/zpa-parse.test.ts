@@ -82,6 +82,22 @@ test('"" in an optional non-string field is unset and written as null; in a requ
   assert.equal(r.logType, 'Zscaler.ZPA.AppConnectorMetrics');
 });
 
+test('a bare string in an array field becomes a one-element array, its element checked; "" is unset like any optional value', () => {
+  const processor = new ZpaProcessor(schemas);
+  const status = (lists: string) =>
+    `{"LogTimestamp":"Fri May 31 17:34:48 2019","Customer":"c","Username":"u","PublicIP":"81.2.69.144",${lists}}`;
+  const out = processor.process({ log: status('"TrustedNetworks":"TN1_stc1","TrustedNetworksNames":"","PosturesHit":"a,b","PosturesMiss":[]') }, { ...ctx, tag: 'zpa.user-status' });
+  assert.ok(out.ok && out.json.includes('"TrustedNetworks":["TN1_stc1"],"TrustedNetworksNames":null,"PosturesHit":["a,b"],"PosturesMiss":[]'), out.ok ? out.json : out.detail);
+  // The element is checked and coerced as an element: a quoted port in a bigint list becomes [port].
+  const flow = (ports: string) => `{"LogTimestamp":"Tue Jan 21 17:32:38 2025","Customer":"c","SourceIP":"10.18.12.32","SourcePorts":${ports}}`;
+  const ports = processor.process({ log: flow('"45566"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' });
+  assert.ok(ports.ok && ports.json.includes('"SourcePorts":[45566]'), ports.ok ? ports.json : ports.detail);
+  const bad = rejected(processor.process({ log: flow('"45566,45568"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' }));
+  assert.equal(bad.detail, 'field SourcePorts: expected bigint, got "45566,45568" (element of SourcePorts)');
+  // Only strings are taken for a one-element list: a number or an object where a list belongs is still an error.
+  assert.equal(rejected(processor.process({ log: flow('45566') }, { ...ctx, tag: 'zpa.microsegmentation-flow' })).detail, 'field SourcePorts: expected array, got 45566');
+});
+
 test('unknown keys are kept as they came', () => {
   const out = ok(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"NewField":{"a":[1,2]},"PosturesMisses":"x"') }, ctx));
   assert.deepEqual(out.NewField, { a: [1, 2] });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadSchemas, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+import { JsonScanner, Members } from '../src/zpa/json-scan.js';
 import { ZPA_DIR } from './helpers/paths.js';
 
 type Valid = {
@@ -35,8 +36,10 @@ const TAGS: Record<string, string> = {
   private_service_edge_status: 'zpa.private-service-edge-status',
 };
 
-const POLICY_NAME = (name: string): Invalid => ({ reason: 'invalid', detail: `field Policy: expected bigint, got "${name}"` });
-const TRUSTED_NETWORKS: Invalid = { reason: 'invalid', detail: 'field TrustedNetworks: expected array, got "TN1_stc1"' };
+/** The User Activity timestamps LSS leaves unset (`""`) in the 2019 samples: written as null. */
+const UA_2019_UNSET = Object.fromEntries(
+  ['TimestampConnectionEnd', 'TimestampAppLearnStart', 'TimestampZENFirstTxClient', 'TimestampZENLastTxClient', 'TimestampZENFirstRxConnector', 'TimestampZENLastRxConnector'].map((k) => [k, null]),
+);
 const AUDIT_NEW_VALUE = { id: '72058340288495701', name: 'Some-Name', description: 'This is a description field', enabled: 'true' };
 
 /** Expected outcome per sample file and line. */
@@ -86,11 +89,64 @@ const EXPECTED: Record<string, (Valid | Invalid)[]> = {
       indicators: { ip_addresses: ['81.2.69.144', '81.2.69.193'], domain_names: ['portal.beta.zdemo.net'], emails: ['admin@zdemo.net'], usernames: ['admin@zdemo.net'] },
     },
   ],
-  'elastic/user_activity.from-expected-event.original.log': [POLICY_NAME('ABC Lab Apps'), POLICY_NAME('ABC Lab Apps'), POLICY_NAME('Access - SIPA Destinations Policy')],
-  'elastic/user_activity.test-user-activity.log': [POLICY_NAME('ABC Lab Apps')],
+  // Policy holds the policy rule's name (a string: see schemas/README.md), Host an IP address (so it counts as an IP).
+  'elastic/user_activity.from-expected-event.original.log': [
+    {
+      logType: 'Zscaler.ZPA.UserActivity',
+      eventTime: '2019-05-31T17:35:42.000Z',
+      changes: UA_2019_UNSET,
+      // ClientPrivateIP repeats ClientPublicIP and ServerIP repeats Host: each address once.
+      indicators: { ip_addresses: ['81.2.69.193', '67.43.156.12', '175.16.199.1'], usernames: ['ZPA LSS Client'] },
+    },
+    {
+      logType: 'Zscaler.ZPA.UserActivity',
+      eventTime: '2019-05-31T17:35:42.000Z',
+      changes: UA_2019_UNSET,
+      // Username has the username indicator only: an email-shaped name is not also an email indicator.
+      indicators: { ip_addresses: ['81.2.69.193', '67.43.156.12', '175.16.199.1'], usernames: ['john.doe@ourcompany.cz'] },
+    },
+    {
+      logType: 'Zscaler.ZPA.UserActivity',
+      eventTime: '2026-09-28T21:46:51.000Z',
+      // Ten of the thirteen connection timestamps are unset; the empty IP strings stay strings (no IP indicators).
+      // Platform and Hostname are not User Activity fields: kept as they came.
+      changes: Object.fromEntries(
+        [
+          'TimestampConnectionEnd', 'TimestampAppLearnStart', 'TimestampZENFirstRxClient', 'TimestampZENFirstTxClient', 'TimestampZENLastRxClient',
+          'TimestampZENLastTxClient', 'TimestampZENFirstRxConnector', 'TimestampZENFirstTxConnector', 'TimestampZENLastRxConnector', 'TimestampZENLastTxConnector',
+        ].map((k) => [k, null]),
+      ),
+      indicators: { ip_addresses: ['81.2.69.144'], usernames: ['john.doe@ourcompany.cz'] },
+    },
+  ],
+  'elastic/user_activity.test-user-activity.log': [
+    {
+      logType: 'Zscaler.ZPA.UserActivity',
+      eventTime: '2019-05-31T17:35:42.000Z',
+      changes: UA_2019_UNSET,
+      // ClientPrivateIP is "": skipped.
+      indicators: { ip_addresses: ['81.2.69.193', '67.43.156.12', '175.16.199.1'], usernames: ['ZPA LSS Client'] },
+    },
+  ],
   'elastic/user_status.test-user-status.log': [
-    TRUSTED_NETWORKS,
-    TRUSTED_NETWORKS,
+    {
+      logType: 'Zscaler.ZPA.UserStatus',
+      eventTime: '2019-05-31T17:34:48.000Z',
+      // The older one-value list form: each bare string becomes a one-element array, kept whole (not split at commas).
+      changes: {
+        TimestampUnAuthentication: null, TrustedNetworks: ['TN1_stc1'], TrustedNetworksNames: ['145248739466696953'],
+        PosturesHit: ['sm-posture1,sm-posture2'], PosturesMiss: ['sm-posture11,sm-posture12'],
+      },
+      // Hostname is a host name: a domain indicator, lower-cased.
+      indicators: { ip_addresses: ['81.2.69.193', '81.2.69.144'], domain_names: ['desktop-99hcsj1'], usernames: ['ZPA LSS Client'] },
+    },
+    {
+      logType: 'Zscaler.ZPA.UserStatus',
+      eventTime: '2019-05-31T17:34:48.000Z',
+      // The same record with the postures as real arrays: only the trusted networks are coerced.
+      changes: { TimestampUnAuthentication: null, TrustedNetworks: ['TN1_stc1'], TrustedNetworksNames: ['145248739466696953'] },
+      indicators: { ip_addresses: ['81.2.69.193', '81.2.69.144'], domain_names: ['desktop-99hcsj1'], usernames: ['john.doe@ourcompany.cz'] },
+    },
     {
       logType: 'Zscaler.ZPA.UserStatus',
       eventTime: '2026-09-28T21:50:59.000Z',
@@ -163,8 +219,25 @@ const EXPECTED: Record<string, (Valid | Invalid)[]> = {
       indicators: { ip_addresses: ['10.66.96.147', '199.168.150.161', '10.66.96.254', '10.66.98.1'] },
     },
   ],
-  'zscaler-help/user_activity.help-example.json': [POLICY_NAME('ANZ Lab Apps_1')],
-  'zscaler-help/user_status.help-example.json': [TRUSTED_NETWORKS],
+  'zscaler-help/user_activity.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.UserActivity',
+      eventTime: '2019-05-31T17:35:42.000Z',
+      // The PRA* keys and AppMicrotenantID (the schema spells it AppMicroTenantID), Platform and Hostname are not
+      // schema fields: kept as they came, PRAApprovalID and the JSON in PRAFileTransferList still strings.
+      changes: UA_2019_UNSET,
+      indicators: { ip_addresses: ['34.209.189.218', '192.168.1.53', '192.168.1.57'], usernames: ['ZPA LSS Client'] },
+    },
+  ],
+  'zscaler-help/user_status.help-example.json': [
+    {
+      logType: 'Zscaler.ZPA.UserStatus',
+      eventTime: '2019-05-31T17:34:48.000Z',
+      // PosturesMisses (not PosturesMiss) is an unknown key: kept as the string it came as.
+      changes: { TimestampUnAuthentication: null, TrustedNetworks: ['TN1_stc1'], TrustedNetworksNames: ['145248739466947538'], PosturesHit: ['sm-posture1,sm-posture2'] },
+      indicators: { ip_addresses: ['34.216.108.5'], domain_names: ['desktop-2k299hc'], usernames: ['ZPA LSS Client'] },
+    },
+  ],
 };
 
 const INDICATOR_ORDER = ['ip_addresses', 'domain_names', 'emails', 'usernames', 'actor_ids'];
@@ -178,6 +251,31 @@ test('the expectations cover every sample file and line', () => {
   assert.deepEqual(files.sort(), Object.keys(EXPECTED).sort());
   for (const file of files) assert.equal(sampleLines(file).length, EXPECTED[file].length, file);
 });
+
+test('every sample that is valid JSON is accepted; the ones that are not are the only rejections', () => {
+  for (const [file, expectations] of Object.entries(EXPECTED)) {
+    sampleLines(file).forEach((line, i) => {
+      let json = true;
+      try {
+        JSON.parse(line);
+      } catch {
+        json = false;
+      }
+      const expected = expectations[i];
+      assert.equal('reason' in expected ? expected.reason !== 'unparsable' : true, json, `${file}:${i + 1}`);
+    });
+  }
+});
+
+/** Each member's raw value text, by key: to compare values byte for byte (45.000000 stays 45.000000). */
+function rawValues(text: string): Map<string, string> {
+  const members = new Members();
+  const start = text.indexOf('{');
+  new JsonScanner().scanObject(text, start, members);
+  const values = new Map<string, string>();
+  for (let i = 0; i < members.count; i++) values.set(text.slice(members.keyStart[i], members.keyEnd[i]), text.slice(members.valueStart[i], members.valueEnd[i]));
+  return values;
+}
 
 test('every sample: valid ones enriched exactly, invalid ones rejected with the reason', () => {
   const processor = new ZpaProcessor(loadSchemas());
@@ -220,6 +318,9 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
       }, where);
       // Key order: the record's own keys first, as LSS wrote them, then the standard fields.
       assert.deepEqual(Object.keys(out).slice(0, Object.keys(original).length), Object.keys(original), where);
+      // Values not coerced are passed on as the very same text.
+      const outValues = rawValues(outcome.json);
+      for (const [key, text] of rawValues(line)) if (!(key in expected.changes)) assert.equal(outValues.get(key), text, `${where} ${key}`);
     });
   }
 });

@@ -1,8 +1,9 @@
 /**
  * Checks one raw JSON value token against its field spec and works out the coercion, if any: quoted numbers become
- * numbers, numbers in string fields become strings, `""` in an optional non-string field becomes null (unset),
- * ctime days are re-padded, JSON documents inside strings are decoded. The value is never rebuilt when it already
- * conforms, so the common case costs a type test and no allocation.
+ * numbers, numbers in string fields become strings, a bare string in an array field becomes a one-element array,
+ * `""` in an optional non-string field becomes null (unset), ctime days are re-padded, JSON documents inside strings
+ * are decoded. The value is never rebuilt when it already conforms, so the common case costs a type test and no
+ * allocation.
  */
 import type { FieldSpec } from './schema.js';
 import { JsonScanner, Kind, minifyJson, skipWhitespace, stringContent } from './json-scan.js';
@@ -59,6 +60,7 @@ export class FieldCheck {
         this.replacement = 'null';
         return true;
       }
+      if (field.type === 'array') return this.checkBareElement(field, src, start, end, flag);
       return this.checkString(field, src.slice(start, end));
     }
     switch (field.type) {
@@ -177,6 +179,20 @@ export class FieldCheck {
     }
     this.ms = NaN;
     this.replacement = rebuilt === undefined ? undefined : rebuilt + src.slice(from, end);
+    return true;
+  }
+
+  /**
+   * A non-empty string where a list belongs (older LSS templates print `"TrustedNetworks":"TN1_stc1"`): coerced to a
+   * one-element array of that value, checked against the element spec like a quoted number against a bigint.
+   */
+  private checkBareElement(field: FieldSpec, src: string, start: number, end: number, flag: boolean): boolean {
+    if (!this.check(field.element!, src, start, end, Kind.String, flag)) {
+      this.error = `${this.error} (element of ${field.name})`;
+      return false;
+    }
+    this.ms = NaN;
+    this.replacement = '[' + (this.replacement ?? src.slice(start, end)) + ']';
     return true;
   }
 
