@@ -1,6 +1,7 @@
 # zpa-relay container image: receives ZPA LSS logs from Fluent Bit (forward protocol) and relays them to a SIEM.
 #   docker build -t zpa-relay .
-#   docker run -p 24224:24224 -p 9464:9464 -v ./config.yaml:/etc/zpa-relay/config.yaml:ro zpa-relay
+#   docker run -p 24224:24224 -p 9464:9464 zpa-relay      (defaults: enriched NDJSON on stdout)
+#   docker run -p 24224:24224 -p 9464:9464 -v ./config.yaml:/etc/zpa-relay/config.yaml:ro zpa-relay --config /etc/zpa-relay/config.yaml
 # test/docker-build.test.ts replays these steps (stages, COPY, RUN, ENTRYPOINT) without a Docker engine: keep each
 # COPY to plain paths under /app and each RUN to commands that also work outside a container.
 
@@ -20,6 +21,8 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
 ENV NODE_ENV=production
+# Dead letters go to the volume-friendly directory below; the working directory is not writable by the relay's user.
+ENV ZPA_RELAY_DEAD_LETTER__PATH=/var/lib/zpa-relay/dead-letter.ndjson
 WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
@@ -37,5 +40,6 @@ USER node
 EXPOSE 24224 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.ZPA_RELAY_OPS__PORT || 9464}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# With no arguments the relay runs on its defaults plus ZPA_RELAY_* variables; pass `--config FILE` (or set
+# ZPA_RELAY_CONFIG) to use a mounted configuration, as examples/docker-compose.yml and examples/kubernetes do.
 ENTRYPOINT ["node", "dist/src/cli.js"]
-CMD ["--config", "/etc/zpa-relay/config.yaml"]
