@@ -1,0 +1,193 @@
+/**
+ * The real relay as a child process (`dist/src/cli.js --config FILE`), for benchmarks and chaos tests: started on a
+ * fixed forward port so it can be killed and restarted in place, with its CPU time and peak memory read from /proc.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/src/cli.js, from dist/bench/lib/. */
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface RelayProcessOptions {
+  /** The configuration (written as JSON, which is YAML); listen.port and ops.port must be fixed (freePort()). */
+  config: Record<string, unknown>;
+  /** The node binary (default: this one). */
+  node?: string;
+  /** Milliseconds to wait for the relay to listen (default 20 s). */
+  startTimeoutMs?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times: `getconf CLK_TCK`, else Linux's usual 100. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export class RelayProcess {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-bench-'));
+  readonly configPath = path.join(this.dir, 'relay.yaml');
+  child: ChildProcess | undefined;
+  opsPort: number | undefined;
+  /** The relay's log lines (stdout and stderr), most recent last, at most 2000 kept. */
+  readonly log: string[] = [];
+  starts = 0;
+
+  constructor(private readonly options: RelayProcessOptions) {
+    writeFileSync(this.configPath, JSON.stringify(options.config, null, 2));
+  }
+
+  get pid(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('relay not running');
+    return pid;
+  }
+
+  get deadLetterPath(): string | undefined {
+    return (this.options.config.dead_letter as { path?: string } | undefined)?.path;
+  }
+
+  /**
+   * Spawns the relay and resolves once it accepts connections: /readyz answers 200 when ops is enabled (on its fixed
+   * port), else the forward port accepts a TCP connection. Any log level works.
+   */
+  async start(): Promise<void> {
+    const config = this.options.config as { ops?: { enabled?: boolean; port?: number }; listen?: { port?: number } };
+    const opsEnabled = config.ops?.enabled !== false;
+    this.opsPort = opsEnabled ? config.ops?.port : undefined;
+    const forwardPort = config.listen?.port;
+    if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
+    const child = spawn(this.options.node ?? process.execPath, [CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.starts++;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => {
+        const lines = (rest + text).split('\n');
+        rest = lines.pop() ?? '';
+        this.log.push(...lines);
+        if (this.log.length > 2000) this.log.splice(0, this.log.length - 1000);
+      });
+    }
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) break;
+      if (opsEnabled ? await httpOk(`http://127.0.0.1:${this.opsPort}/readyz`) : await accepts(forwardPort)) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const state = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : 'not ready in time';
+    throw new Error(`relay ${state}:\n${this.log.slice(-20).join('\n')}`);
+  }
+
+  /** kill -9, and wait for the process to be gone. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL', 5000);
+  }
+
+  /** SIGTERM (graceful: flush, settle, ack), escalating to SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs = 25_000): Promise<void> {
+    await this.signal('SIGTERM', timeoutMs);
+  }
+
+  private async signal(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** User + system CPU seconds of the relay process so far (utime and stime of /proc/<pid>/stat). */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  }
+
+  /** A memory figure of /proc/<pid>/status in bytes: VmHWM (peak RSS) or VmRSS. */
+  memory(key: 'VmHWM' | 'VmRSS'): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    return Number(kb ?? NaN) * 1024;
+  }
+
+  /** Resets the peak RSS (VmHWM) to the current RSS; false when the kernel refuses. */
+  resetPeakRss(): boolean {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** /metrics as text. */
+  async metrics(): Promise<string> {
+    if (this.opsPort === undefined) throw new Error('ops server not enabled');
+    const response = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return response.text();
+  }
+
+  /** Lines in the dead-letter file. */
+  deadLetters(): string[] {
+    const file = this.deadLetterPath;
+    if (!file) return [];
+    try {
+      return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** The sum of a metric's samples in Prometheus text (every label set), 0 when absent. */
+export function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
