@@ -86,15 +86,15 @@ function feed(dispatcher: Dispatcher, count = messages.length): Promise<void> {
 
 async function throughput(label: string, config: Record<string, unknown>): Promise<void> {
   const target = await startTarget();
-  const { sink, dispatcher } = relay({ ...config, url: target.url }, 20_000);
+  const { sink, dispatcher } = relay(config.type === 'file' ? config : { ...config, url: target.url }, 20_000);
   const started = process.hrtime.bigint();
   await feed(dispatcher);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await dispatcher.close(5000);
   const { requests } = await target.close();
+  const perRequest = requests === 0 ? '' : `${String(requests).padStart(5)} requests, ${(sink.stats.bytesSent / requests / 1024).toFixed(0)} KiB sent each, ratio ${(recordBytes / sink.stats.bytesSent).toFixed(1)}, ${sink.stats.splits} splits`;
   console.log(
-    `${label.padEnd(34)} ${(TOTAL / seconds / 1000).toFixed(1).padStart(6)} k rec/s  ${(recordBytes / seconds / 1e6).toFixed(0).padStart(4)} MB/s of records  ` +
-      `${String(requests).padStart(5)} requests, ${(sink.stats.bytesSent / requests / 1024).toFixed(0)} KiB sent each, ratio ${(recordBytes / sink.stats.bytesSent).toFixed(1)}, ${sink.stats.splits} splits`,
+    `${label.padEnd(34)} ${(TOTAL / seconds / 1000).toFixed(1).padStart(6)} k rec/s  ${(recordBytes / seconds / 1e6).toFixed(0).padStart(4)} MB/s of records  ${perRequest}`,
   );
 }
 
@@ -119,6 +119,7 @@ async function memoryWhileDown(): Promise<void> {
 }
 
 console.log(`${TOTAL} records of ~${Math.round(recordBytes / TOTAL)} B, ${PER_MESSAGE} per message, Node ${process.version}`);
+await throughput('file sink to /dev/null (no HTTP)', { type: 'file', path: '/dev/null' });
 await throughput('ndjson, no compression', { type: 'ndjson' });
 await throughput('ndjson, gzip level 1', { type: 'ndjson', compression: 'gzip' });
 await throughput('ndjson, gzip level 6', { type: 'ndjson', compression: 'gzip', compression_level: 6 });
