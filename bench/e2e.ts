@@ -13,15 +13,14 @@
  * Then in-process micro-benchmarks of decode, parse + validate + enrich, and encode + gzip on the same messages.
  * Exits 1 when any record is missing.
  */
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LssGenerator } from '../src/zpa/index.js';
 import { CountSink } from './lib/count-sink.js';
 import { AtLeastOnceClient } from './lib/load-client.js';
 import { MessagePool, messageSource, type RecordFormat } from './lib/messages.js';
 import { microBenchmark } from './lib/micro.js';
-import { RelayProcess, freePort, metricSum } from './lib/relay-process.js';
+import { RelayProcess, metricSum, relayConfig } from './lib/relay-process.js';
 import { num, percentile, sleep, table } from './lib/report.js';
 
 const DEFAULT_TYPES = ['user-activity', 'user-status', 'app-connector-metrics', 'audit-log'];
@@ -65,16 +64,9 @@ const perMessage = Number(values['records-per-message']);
 if (![seconds, connections, window, perMessage].every((n) => Number.isFinite(n) && n > 0)) throw new Error('numeric options must be positive');
 
 const sink = await CountSink.start();
-const forwardPort = await freePort();
 const relay = new RelayProcess({
   node: values.node,
-  config: {
-    listen: { host: '127.0.0.1', port: forwardPort, ack_timeout: '120s' },
-    ops: { enabled: true, host: '127.0.0.1', port: await freePort() },
-    log: { level: 'warn' },
-    dead_letter: { path: path.join(tmpdir(), `zpa-relay-e2e-${process.pid}-dead.ndjson`) },
-    sinks: [{ type: 'ndjson', name: 'bench', url: sink.url, compression: values.compression }],
-  },
+  config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: { compression: values.compression } }),
 });
 
 interface Row {
@@ -101,7 +93,7 @@ async function phase(pool: MessagePool, phaseSeconds: number, records: number): 
   relay.resetPeakRss();
   const cpu = relay.cpuSeconds();
   const started = performance.now();
-  const client = new AtLeastOnceClient({ port: forwardPort, connections, window, next: source.next, deadlineMs: Date.now() + phaseSeconds * 1000 + 180_000 });
+  const client = new AtLeastOnceClient({ port: relay.port, connections, window, next: source.next, deadlineMs: Date.now() + phaseSeconds * 1000 + 180_000 });
   const timer = setTimeout(() => client.drain(), phaseSeconds * 1000);
   try {
     await client.run();

@@ -59,6 +59,11 @@ export class RelayProcess {
     return pid;
   }
 
+  /** The forward port (listen.port). */
+  get port(): number {
+    return (this.options.config.listen as { port: number }).port;
+  }
+
   get deadLetterPath(): string | undefined {
     return (this.options.config.dead_letter as { path?: string } | undefined)?.path;
   }
@@ -190,4 +195,23 @@ export function metricSum(text: string, name: string): number {
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/**
+ * A relay configuration for benchmarks and chaos runs: forward and ops on fixed free ports of 127.0.0.1, dead letters
+ * in a temp file, one `ndjson` sink to `sinkUrl`; `listen` and `sink` keys override the defaults.
+ */
+export async function relayConfig(options: {
+  sinkUrl: string;
+  listen?: Record<string, unknown>;
+  sink?: Record<string, unknown>;
+  logLevel?: string;
+}): Promise<Record<string, unknown>> {
+  return {
+    listen: { host: '127.0.0.1', port: await freePort(), ...options.listen },
+    ops: { enabled: true, host: '127.0.0.1', port: await freePort() },
+    log: { level: options.logLevel ?? 'warn' },
+    dead_letter: { path: path.join(mkdtempSync(path.join(tmpdir(), 'zpa-relay-dead-')), 'dead-letter.ndjson') },
+    sinks: [{ type: 'ndjson', name: 'bench', url: options.sinkUrl, ...options.sink }],
+  };
 }
