@@ -1,0 +1,236 @@
+/**
+ * Long chaos runs against the real relay (a child process) and a counting HTTP sink (another child process), with an
+ * at-least-once forward client that resends whatever was not acked. Each scenario checks that every record reached the
+ * sink at least once, and reports duplicates, resends and what the relay did.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/chaos.js [--scenarios kill,down,storm,slow,idle] [--kills 10]
+ *     [--down-seconds 60] [--log-type user-activity] [--records-per-message 500] [--node PATH]
+ *
+ * kill   kill -9 the relay `--kills` times mid-stream, restarting it on the same port each time
+ * down   the sink refuses connections for `--down-seconds`: no acks meanwhile, ack_timeout closes connections, memory
+ *        stays bounded, everything arrives after recovery
+ * storm  503 for 10 s, 429 with Retry-After: 1 for 10 s, then 50 % 503 for 10 s
+ * slow   the sink answers every request after 3 s for 20 s
+ * idle   50 connections that connect and never send are closed by idle_timeout while the load proceeds
+ * Exits 1 if any scenario loses a record or breaks its expectations.
+ */
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { CountSink } from './lib/count-sink.js';
+import { AtLeastOnceClient } from './lib/load-client.js';
+import { MessagePool, messageSource } from './lib/messages.js';
+import { RelayProcess, metricSum, relayConfig } from './lib/relay-process.js';
+import { num, percentile, sleep, waitFor } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: 'kill,down,storm,slow,idle' },
+    kills: { type: 'string', default: '10' },
+    'down-seconds': { type: 'string', default: '60' },
+    'log-type': { type: 'string', default: 'user-activity' },
+    'records-per-message': { type: 'string', default: '500' },
+    node: { type: 'string' },
+  },
+});
+
+const pool = new MessagePool(values['log-type'], 'none', Number(values['records-per-message']));
+const sink = await CountSink.start();
+let nextSeq = 0;
+let failures = 0;
+
+function log(text: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) failures++;
+  log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+}
+
+/** A relay child with fast sink retries (no dead letter before 10 minutes), `listen` overrides. */
+async function startRelay(listen: Record<string, unknown> = {}): Promise<RelayProcess> {
+  const config = await relayConfig({
+    sinkUrl: sink.url,
+    listen,
+    sink: { batch: { max_wait: '200ms' }, retry: { initial_delay: '100ms', max_delay: '2s', max_age: '10m' } },
+  });
+  const relay = new RelayProcess({ config, node: values.node });
+  await relay.start();
+  return relay;
+}
+
+/** Load from a fresh sequence range, unlimited until `finish()`, which waits for every ack and checks the sink. */
+function startLoad(relay: RelayProcess, options: { connections?: number; window?: number } = {}) {
+  const from = nextSeq;
+  const source = messageSource(pool, from);
+  const client = new AtLeastOnceClient({
+    port: relay.port,
+    connections: options.connections ?? 2,
+    window: options.window ?? 4,
+    next: source.next,
+    deadlineMs: Date.now() + 30 * 60_000,
+    reconnectDelayMs: 200,
+  });
+  const running = client.run();
+  running.catch(() => undefined);
+  return {
+    client,
+    async finish(name: string, timeoutMs = 180_000): Promise<void> {
+      client.drain();
+      const timer = setTimeout(() => client.abort(), timeoutMs);
+      try {
+        await running;
+      } catch (error) {
+        check(false, `${name}: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      nextSeq = source.nextSeq;
+      const { seq } = await sink.stats(from, nextSeq);
+      const s = client.stats;
+      check(
+        seq.missing === 0,
+        `${name}: ${num(seq.delivered)} of ${num(seq.expected)} records at the sink, ${num(seq.missing)} missing${seq.missing ? ` (e.g. ${seq.missingSample.join(', ')})` : ''}, ` +
+          `${num(seq.duplicates)} duplicates; ${num(s.resends)} messages resent, ${s.connects} connects, ack p50 ${num(percentile(s.latencies, 50))} ms, p99 ${num(percentile(s.latencies, 99))} ms`,
+      );
+    },
+  };
+}
+
+async function killScenario(): Promise<void> {
+  const kills = Number(values.kills);
+  const relay = await startRelay();
+  const load = startLoad(relay);
+  try {
+    for (let k = 1; k <= kills; k++) {
+      // Let it run and deliver for a while (relay start-up included), then kill at an arbitrary instant.
+      const before = load.client.stats.ackedRecords;
+      await waitFor(() => load.client.stats.ackedRecords > before + 2 * pool.recordsPerMessage, 30_000);
+      await sleep(300 + Math.floor(Math.random() * 700));
+      const unacked = load.client.unacked;
+      await relay.kill9();
+      log(`kill -9 #${k}: ${unacked} messages unacked at the client`);
+      await sleep(Math.floor(Math.random() * 500));
+      await relay.start();
+    }
+    await load.finish(`kill -9 ×${kills}`);
+    check(relay.deadLetters().length === 0, `kill -9: ${relay.deadLetters().length} dead letters`);
+  } finally {
+    await relay.stop();
+  }
+}
+
+async function downScenario(): Promise<void> {
+  const downMs = Number(values['down-seconds']) * 1000;
+  const relay = await startRelay({ ack_timeout: '10s' });
+  const load = startLoad(relay);
+  try {
+    await sleep(3000);
+    await sink.down();
+    log(`sink down for ${downMs / 1000} s`);
+    await sleep(2000); // acks of requests answered just before the sink went down may still arrive
+    const acked = load.client.stats.acked;
+    const rss: number[] = [];
+    const end = Date.now() + downMs - 2000;
+    while (Date.now() < end) {
+      rss.push(relay.memory('VmRSS'));
+      await sleep(500);
+    }
+    const metrics = await relay.metrics();
+    check(load.client.stats.acked === acked, `sink down: ${load.client.stats.acked - acked} acks while down`);
+    check(
+      metricSum(metrics, 'zpa_relay_forward_ack_timeouts_total') > 0,
+      `sink down: ${metricSum(metrics, 'zpa_relay_forward_ack_timeouts_total')} ack timeouts, ${load.client.stats.closedWithPending} connections closed with messages pending; ` +
+        `relay RSS ${num(Math.min(...rss) / 1e6)}–${num(Math.max(...rss) / 1e6)} MB while down`,
+    );
+    await sink.up();
+    const upAt = Date.now();
+    const ackedAtUp = load.client.stats.acked;
+    await waitFor(() => load.client.stats.acked > ackedAtUp, 60_000);
+    log(`sink up; first ack after ${num(Date.now() - upAt)} ms`);
+    await sleep(3000);
+    await load.finish('sink down then up');
+    check(relay.deadLetters().length === 0, `sink down: ${relay.deadLetters().length} dead letters`);
+  } finally {
+    await sink.up();
+    await relay.stop();
+  }
+}
+
+async function stormScenario(): Promise<void> {
+  const relay = await startRelay();
+  const load = startLoad(relay);
+  try {
+    await sleep(2000);
+    for (const [label, mode] of [
+      ['503 storm', { status: 503 }],
+      ['429 storm with Retry-After: 1', { status: 429, retryAfter: '1' }],
+      ['50 % 503', { status: 503, fraction: 0.5 }],
+    ] as const) {
+      await sink.mode(mode);
+      log(`${label} for 10 s`);
+      await sleep(10_000);
+    }
+    await sink.mode({ status: 200 });
+    await load.finish('503/429 storms');
+    const metrics = await relay.metrics();
+    check(relay.deadLetters().length === 0, `storms: ${relay.deadLetters().length} dead letters, ${num(metricSum(metrics, 'zpa_relay_sink_retries_total'))} retries`);
+  } finally {
+    await sink.mode({ status: 200 });
+    await relay.stop();
+  }
+}
+
+async function slowScenario(): Promise<void> {
+  const relay = await startRelay();
+  const load = startLoad(relay);
+  try {
+    await sleep(2000);
+    await sink.mode({ status: 200, delayMs: 3000 });
+    log('sink answers after 3 s, for 20 s');
+    const before = load.client.stats.ackedRecords;
+    await sleep(20_000);
+    log(`slow sink: ${num((load.client.stats.ackedRecords - before) / 20)} records/s acked meanwhile`);
+    await sink.mode({ status: 200 });
+    await load.finish('slow sink');
+  } finally {
+    await sink.mode({ status: 200 });
+    await relay.stop();
+  }
+}
+
+async function idleScenario(): Promise<void> {
+  const relay = await startRelay({ idle_timeout: '5s' });
+  const load = startLoad(relay, { connections: 1 });
+  const idle = Array.from({ length: 50 }, () => {
+    const socket = net.connect({ host: '127.0.0.1', port: relay.port });
+    const state = { closed: false, openedAt: Date.now(), closedAt: 0 };
+    socket.on('error', () => undefined);
+    socket.on('close', () => Object.assign(state, { closed: true, closedAt: Date.now() }));
+    return state;
+  });
+  try {
+    const closed = await waitFor(() => idle.every((s) => s.closed), 20_000);
+    const after = idle.map((s) => s.closedAt - s.openedAt);
+    check(closed, `idle: ${idle.filter((s) => s.closed).length} of 50 idle connections closed, after ${num(Math.min(...after))}–${num(Math.max(...after))} ms`);
+    check(load.client.stats.closedByPeer === 0, `idle: the sending connection was never closed (${load.client.stats.closedByPeer} closes)`);
+    await load.finish('idle clients');
+  } finally {
+    await relay.stop();
+  }
+}
+
+const scenarios: Record<string, () => Promise<void>> = { kill: killScenario, down: downScenario, storm: stormScenario, slow: slowScenario, idle: idleScenario };
+log(`chaos: ${values['log-type']}, ${pool.recordsPerMessage} records per message (~${num(pool.bytesPerRecord)} B per record), Node ${process.version}`);
+try {
+  for (const name of values.scenarios.split(',')) {
+    const run = scenarios[name.trim()];
+    if (!run) throw new Error(`unknown scenario ${name} (known: ${Object.keys(scenarios).join(', ')})`);
+    log(`--- ${name}`);
+    await run();
+  }
+} finally {
+  await sink.close();
+}
+log(failures === 0 ? 'all scenarios passed' : `${failures} checks failed`);
+process.exitCode = failures === 0 ? 0 : 1;
