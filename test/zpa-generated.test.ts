@@ -1,16 +1,20 @@
 /**
  * Thousands of generated LSS records per log type, in JSON, CSV and TSV, with edge values: every one accepted,
  * classified without a tag, and typed in the output as its schema says, value for value. Mutated records are
- * rejected with the field named.
+ * rejected with the field named. Without edge values the records are what a SIEM would see: times just before now,
+ * in order, and plausible values for the field names.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isIP } from 'node:net';
 import { LSS_FORMATS, LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type FieldSpec, type LssFormat } from '../src/zpa/index.js';
 import { JsonScanner, Kind, Members } from '../src/zpa/json-scan.js';
 import { loadTemplates } from '../src/zpa/templates.js';
 import { parseRfc3339, compileTimeFormat } from '../src/zpa/time.js';
 
 const PER_FORMAT = 1000;
+/** A fixed base time makes the records repeatable; a one-digit day lets the single-space ctime edge case occur. */
+const BASE_TIME = Date.UTC(2026, 2, 5, 9, 30, 0);
 const schemas = loadSchemas();
 const templates = loadTemplates();
 const generator = new LssGenerator(schemas, templates);
@@ -77,7 +81,7 @@ for (const logType of generator.logTypes()) {
     for (const { format, variant, count } of runs) {
       const random = seededRandom(logType.length * 1000 + format.length);
       for (let n = 0; n < count; n++) {
-        const { line, values } = generator.record(logType, format, random, { edge: n % 2 === 0, variant });
+        const { line, values } = generator.record(logType, format, random, { edge: n % 2 === 0, variant, baseTime: BASE_TIME });
         const where = `${logType} ${format}${variant ? ` (${variant})` : ''} #${n}`;
         // No tag: classified by its keys (JSON) or by the CSV/TSV label.
         const outcome = processor.process({ log: line }, { tag: 'zpa.lss', source: '127.0.0.1:1' });
@@ -144,7 +148,7 @@ test('mutated records are rejected, naming the field, what it expected and what 
     const schema = schemas.byId.get(logType)!;
     for (const field of schema.fields) {
       const wrong = WRONG[field.type];
-      const { line, values } = generator.record(logType, 'json', random);
+      const { line, values } = generator.record(logType, 'json', random, { baseTime: BASE_TIME });
       if (!values.has(field.name)) continue;
       const ctx = { tag: `zpa.${logType}`, source: '127.0.0.1:1' };
       if (wrong !== undefined) {
@@ -174,7 +178,7 @@ test('a mutated CSV or TSV value is rejected naming its field', () => {
   const processor = new ZpaProcessor(schemas);
   const formats: LssFormat[] = ['csv', 'tsv'];
   for (const format of formats) {
-    const line = generator.line('user-activity', format, seededRandom(5));
+    const line = generator.line('user-activity', format, seededRandom(5), { baseTime: BASE_TIME });
     const template = line.split(format === 'csv' ? ',' : '\t');
     // ServicePort is the 10th value after the prefix; ConnectionID (one CSV comma) precedes it.
     const at = format === 'csv' ? 10 : 9;
@@ -183,4 +187,110 @@ test('a mutated CSV or TSV value is rejected naming its field', () => {
     assert.equal(outcome.ok, false);
     if (!outcome.ok) assert.equal(outcome.detail, 'field ServicePort: expected bigint, got "port80"', format);
   }
+});
+
+/** Epoch ms of every time a generated record carries, by key: timestamps, epoch microseconds and epoch seconds. */
+function timesOf(logType: string, values: Map<string, string>): Map<string, number> {
+  const schema = schemas.byId.get(logType)!;
+  const times = new Map<string, number>();
+  for (const [key, text] of values) {
+    const field = schema.byKey.get(key);
+    if (text === '' || field === undefined) continue;
+    if (field.type === 'timestamp') times.set(key, field.timeFormats[0].format === 'rfc3339' ? parseRfc3339(text) : CTIME.parse(text));
+    else if (field.type === 'bigint' && key.startsWith('Timestamp')) times.set(key, Number(text) / 1000);
+    else if (field.type === 'bigint' && /(StartTime|UpTime)$/.test(key)) times.set(key, Number(text) * 1000);
+  }
+  return times;
+}
+
+/** The earlier time of a pair, by name: Start before End or Finish, First before Last, Authentication before UnAuthentication, Creation before Modified. */
+function earlierOf(key: string): string[] {
+  return [key.replace(/End$/, 'Start'), key.replace(/Finish$/, 'Start'), key.replace('Last', 'First'), key.replace('UnAuthentication', 'Authentication'), key.replace('Modified', 'Creation')].filter((k) => k !== key);
+}
+
+test('generated records happen in the two minutes before the base time, each record\'s times in order', () => {
+  const random = seededRandom(17);
+  let pairs = 0;
+  for (const logType of generator.logTypes()) {
+    for (let n = 0; n < 200; n++) {
+      const { values } = generator.record(logType, 'json', random, { baseTime: BASE_TIME });
+      const where = `${logType} #${n}`;
+      const times = timesOf(logType, values);
+      const event = times.get('LogTimestamp') ?? times.get('ModifiedTime')!;
+      assert.ok(event <= BASE_TIME && event >= BASE_TIME - 121_000, `${where}: event time ${new Date(event).toISOString()}`);
+      for (const [key, ms] of times) {
+        assert.ok(ms <= event + 1, `${where}: ${key} ${new Date(ms).toISOString()} after the event time`);
+        // Host and process starts are months back; everything else belongs to this connection, minutes back.
+        const floor = /(StartTime|UpTime)$/.test(key) ? BASE_TIME - 401 * 86_400_000 : BASE_TIME - 15 * 60_000;
+        assert.ok(ms >= floor, `${where}: ${key} ${new Date(ms).toISOString()} too early`);
+        for (const earlier of earlierOf(key)) {
+          if (!times.has(earlier)) continue;
+          assert.ok(times.get(earlier)! <= ms, `${where}: ${earlier} after ${key}`);
+          pairs++;
+        }
+      }
+      // Only a closed connection or session has an end.
+      if (values.has('ConnectionStatus') && logType === 'user-activity') assert.equal(values.get('ConnectionStatus') === 'close', times.has('TimestampConnectionEnd'), where);
+      if (values.has('TimestampUnAuthentication')) assert.equal(values.get('SessionStatus') === 'ZPN_STATUS_DISCONNECTED', times.has('TimestampUnAuthentication'), where);
+    }
+  }
+  assert.ok(pairs > 1000, `${pairs} ordered pairs checked`);
+});
+
+test('by default the records happen just before now; a fixed base time and seed give the same records', () => {
+  const before = Date.now();
+  const line = generator.line('user-activity', 'json', seededRandom(1));
+  const logged = CTIME.parse((JSON.parse(line) as { LogTimestamp: string }).LogTimestamp);
+  assert.ok(logged >= before - 121_000 && logged <= Date.now(), line);
+  const a = Array.from({ length: 20 }, ((random) => () => generator.line('audit-log', 'csv', random, { baseTime: new Date(BASE_TIME), edge: true }))(seededRandom(8)));
+  const b = Array.from({ length: 20 }, ((random) => () => new LssGenerator(schemas, templates).line('audit-log', 'csv', random, { baseTime: BASE_TIME, edge: true }))(seededRandom(8)));
+  assert.deepEqual(a, b);
+});
+
+/** What a value must look like, by field name (the first matching pattern applies). */
+const PLAUSIBLE: [RegExp, (value: string) => boolean][] = [
+  [/^Customer$/, (v) => /^[A-Z][a-z]+( [A-Z][a-z]+)*$/.test(v)],
+  [/^(Username|User|UserID|NameID)$/, (v) => /^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(v)],
+  [/^ConnectionStatus$/, (v) => ['open', 'close', 'active'].includes(v)],
+  [/^InternalReason$/, (v) => /^[A-Z_]+$/.test(v)],
+  [/ZEN$/, (v) => /^[A-Z]{2}-[A-Z]{2,3}-\d{4}$/.test(v)],
+  [/CountryCode$/, (v) => /^[A-Z]{2}$/.test(v)],
+  [/^(Policy|PolicyName|AppGroup)$/, (v) => /^[A-Z][A-Za-z -]+$/.test(v)],
+  // A segment's name in User Activity, its id (18 digits) where the template prints a number.
+  [/^Application$/, (v) => /^[A-Z][A-Za-z -]+$/.test(v) || /^\d{18}$/.test(v)],
+  [/Latitude$/, (v) => Math.abs(Number(v)) <= 90 && v !== '0.000000'],
+  [/Longitude$/, (v) => Math.abs(Number(v)) <= 180 && v !== '0.000000'],
+  [/Port$/, (v) => Number(v) > 0 && Number(v) < 65536],
+  [/^SourcePorts$/, (v) => v === '' || v.split(',').every((p) => Number(p) >= 32768 && Number(p) < 65536)],
+  [/Utilization$/, (v) => Number(v) >= 0 && Number(v) <= 100],
+  [/^SessionID$/, (v) => /^[A-Za-z0-9+/]{20}$/.test(v)],
+  [/^RequestID$/, (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(v)],
+  [/^Hostname$/, (v) => /^(DESKTOP|LAPTOP)-[A-Z0-9]{7}$/.test(v)],
+  [/^(Host|Domain|Destination)$/, (v) => isIP(v) !== 0 || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(v)],
+  [/^Method$/, (v) => /^(GET|POST|PUT|DELETE|OPTIONS)$/.test(v)],
+  [/^StatusCode$/, (v) => Number(v) >= 200 && Number(v) < 600],
+];
+
+test('generated values are plausible for their field names: companies, emails, IPs, ports, ZENs, countries, policies', () => {
+  const random = seededRandom(23);
+  const checked = new Set<string>();
+  for (const logType of generator.logTypes()) {
+    const schema = schemas.byId.get(logType)!;
+    for (const format of LSS_FORMATS) {
+      for (let n = 0; n < 50; n++) {
+        const { values } = generator.record(logType, format, random, { baseTime: BASE_TIME });
+        for (const [key, value] of values) {
+          const where = `${logType} ${format} #${n} ${key} = ${JSON.stringify(value)}`;
+          const field = schema.byKey.get(key);
+          // Every address field holds an address (or nothing, where LSS leaves it unset).
+          if (field?.indicators.includes('ip')) assert.ok(value === '' || isIP(value) !== 0, where);
+          const rule = PLAUSIBLE.find(([name]) => name.test(key));
+          if (rule === undefined) continue;
+          assert.ok(rule[1](value), where);
+          checked.add(rule[0].source);
+        }
+      }
+    }
+  }
+  assert.equal(checked.size, PLAUSIBLE.length, 'every expectation met a field');
 });

@@ -1,12 +1,14 @@
 /**
  * Generates LSS lines exactly as Zscaler's Log Streaming Service prints them from its templates (JSON, CSV, TSV),
- * with values typed by the schema and shaped by the field's meaning (IPs, users, hosts, ids, timestamps). With
+ * with values a SIEM pipeline would see: times in the seconds to minutes before now (or a fixed base time), each
+ * record's timestamps in order (start < end), and per field a plausible value chosen by its name and type
+ * (generate-values.ts: company names, user emails, IPs, ports, ZEN names, policy names, country codes...). With
  * `edge`, a share of the values are edge cases: empty, "0", "unset", unicode, separators inside values, max int64,
- * single-space ctime days, JSON documents inside strings. Deterministic for a given seed. Used by tests, the
- * simulator, the demo and the benchmarks.
+ * single-space ctime days, JSON documents inside strings. Deterministic for a given seed and base time. Used by
+ * tests, the simulator, the demo and the benchmarks.
  */
-import { loadSchemas, type FieldSpec, type LogSchema, type SchemaSet } from './schema.js';
-import { compileTimeFormat } from './time.js';
+import { loadSchemas, type LogSchema, type SchemaSet } from './schema.js';
+import { plausible, Scene, type FieldShape } from './generate-values.js';
 import { loadTemplates, type LssFormat, type LssTemplate, type Placeholder, type TemplateSet } from './templates.js';
 
 export interface GenerateOptions {
@@ -14,6 +16,11 @@ export interface GenerateOptions {
   edge?: boolean;
   /** Template variant, e.g. `default` for User Activity's older default template. */
   variant?: string;
+  /**
+   * Records happen in the seconds to minutes before this instant (epoch ms or a Date). Default: the clock at each
+   * call, so a long simulation stays current. Fix it to make records repeatable for a seed.
+   */
+  baseTime?: number | Date;
 }
 
 export interface GeneratedRecord {
@@ -34,9 +41,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const CTIME = compileTimeFormat('%a %b %e %H:%M:%S %Y');
 const INT64_MAX = '9223372036854775807';
-const WORDS = ['alpha', 'Bravo', 'lab', 'prod', 'Seattle', 'App Connector', 'ZPN_STATUS_AUTHENTICATED', 'el7', 'US-NY-8179', 'broker2b.pdx', 'HTTPS', 'GET'];
+/** Text for string fields no name rule knows. */
+const WORDS = ['default', 'standard', 'none'];
 const UNICODE = ['Zürich – 東京 ✓', 'naïve café', 'Ελληνικά', '😀 emoji', 'Ωmega'];
 /** Text with JSON-significant characters and separators; only where the format can carry them unambiguously. */
 const SEPARATED: Record<LssFormat, string[]> = {
@@ -45,7 +52,6 @@ const SEPARATED: Record<LssFormat, string[]> = {
   csv: [],
 };
 const PLACEHOLDER_VALUES = ['', '0', 'unset'];
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 type Random = () => number;
 
@@ -69,64 +75,67 @@ export class LssGenerator {
     const template = this.templates.find(logType, format, options.variant);
     const schema = this.schemas.byId.get(logType);
     if (template === undefined || schema === undefined) throw new Error(`no ${format} template or schema for log type ${logType}`);
+    const base = options.baseTime === undefined ? Date.now() : Number(options.baseTime);
+    const scene = new Scene(random, logType, base);
+    // LSS does not quote CSV values: a comma inside one (other than where it belongs) would shift every later field.
+    const unquotedCommas = format === 'csv' ? this.templates.separatorFields.csv : undefined;
     const values = new Map<string, string>();
     let line = template.literals[0];
     template.placeholders.forEach((ph, i) => {
-      const value = this.value(ph, schema, template, random, options.edge === true);
+      let value = values.get(ph.key) ?? this.value(ph, schema, template, scene, options.edge === true);
+      if (unquotedCommas !== undefined && !unquotedCommas.has(ph.key) && schema.byKey.get(ph.key)?.type !== 'json') value = value.replace(/, ?/g, ' ');
       values.set(ph.key, value);
       line += render(ph, value) + template.literals[i + 1];
     });
     return { line, values };
   }
 
-  private value(ph: Placeholder, schema: LogSchema, template: LssTemplate, random: Random, edge: boolean): string {
+  private value(ph: Placeholder, schema: LogSchema, template: LssTemplate, scene: Scene, edge: boolean): string {
+    const random = scene.random;
     const field = schema.byKey.get(ph.key);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const isEdge = edge && random() < 0.35;
     const optional = field === undefined || !field.required;
-    if (ph.time === 'time') return ctime(random, isEdge);
-    if (ph.time === 'iso8601') return isEdge && optional ? '' : new Date(randomMs(random)).toISOString();
+    const shape: FieldShape = {
+      key: ph.key,
+      numeric: ph.conv === 'd' || ph.conv === 'f' || field?.type === 'bigint' || field?.type === 'float',
+      type: field?.type,
+      time: ph.time,
+      indicators: field?.indicators ?? [],
+      required: !optional,
+    };
+    const known = () => plausible(shape, scene);
+    if (ph.time === 'time') {
+      const text = known()!;
+      return isEdge ? text.replace(/ {2}/, ' ') : text;
+    }
+    if (ph.time === 'iso8601') return isEdge && optional ? '' : known()!;
     if (ph.list) {
       // CSV cannot tell list elements from fields: one element at most there.
       const n = template.format === 'csv' ? Math.floor(random() * 2) : Math.floor(random() * 4);
-      return Array.from({ length: n }, () => (ph.conv === 'd' ? integer(ph.key, random) : pick(WORDS).replace(/[ ,]/g, '_'))).join(',');
+      const element: FieldShape = { ...shape, numeric: ph.conv === 'd' || field?.element?.type === 'bigint' };
+      return Array.from({ length: n }, () => (plausible(element, scene) ?? (element.numeric ? integer(random) : pick(WORDS))).replace(/,/g, ' ')).join(',');
     }
-    if (ph.conv === 'd') return isEdge ? pick(['0', INT64_MAX, '-1']) : integer(ph.key, random);
-    if (ph.conv === 'f') return isEdge ? '0.000000' : ((random() - 0.5) * 180).toFixed(6);
-    if (field === undefined) return pick(WORDS);
+    if (ph.conv === 'd') return isEdge ? pick(['0', INT64_MAX, '-1']) : (known() ?? integer(random));
+    if (ph.conv === 'f') return isEdge ? '0.000000' : (known() ?? ((random() - 0.5) * 180).toFixed(6));
+    if (field === undefined) return known() ?? pick(WORDS);
     if (isEdge && optional && field.type !== 'string' && random() < 0.5) return '';
     switch (field.type) {
       case 'bigint':
-        return isEdge ? pick(['0', INT64_MAX]) : integer(ph.key, random);
+        return isEdge ? pick(['0', INT64_MAX]) : (known() ?? integer(random));
       case 'float':
-        return ((random() - 0.5) * 180).toFixed(6);
+        return known() ?? ((random() - 0.5) * 180).toFixed(6);
       case 'boolean':
         return pick(['true', 'false']);
       case 'json':
-        return JSON.stringify({ id: integer('ID', random), name: pick(WORDS), enabled: pick(['true', 'false']), note: isEdge ? pick(UNICODE) : 'n' });
+        return JSON.stringify({ id: scene.id(), name: scene.app.name, description: isEdge ? pick(UNICODE) : `${scene.app.group} segment`, enabled: pick(['true', 'false']) });
       case 'timestamp':
-        return new Date(randomMs(random)).toISOString();
+        return known()!;
       default:
-        return this.text(field, template.format, random, isEdge);
+        // ConnectionID holds the CSV separator: it stays set, or empty, never a placeholder word.
+        if (isEdge && optional) return ph.key === 'ConnectionID' ? '' : pick([...PLACEHOLDER_VALUES, ...UNICODE, ...SEPARATED[template.format]]);
+        return known() ?? pick(WORDS);
     }
-  }
-
-  /** A string field's value, shaped by its indicators and name. */
-  private text(field: FieldSpec, format: LssFormat, random: Random, isEdge: boolean): string {
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
-    if (field.name === 'ConnectionID') return isEdge && !field.required ? '' : `${token(random, 20)},${token(random, 20)}`;
-    if (isEdge && !field.required) {
-      const separated = SEPARATED[format];
-      return pick([...PLACEHOLDER_VALUES, ...UNICODE, ...separated]);
-    }
-    const ind = field.indicators;
-    if (ind.includes('ip')) return random() < 0.8 ? ipv4(random) : `2001:db8::${Math.floor(random() * 65535).toString(16)}`;
-    if (ind.includes('email') || ind.includes('username') || ind.includes('actor_id')) {
-      return `${pick(['jdoe', 'ana.silva', 'müller', 'zpa.admin'])}${Math.floor(random() * 1000)}@example.com`;
-    }
-    if (ind.includes('hostname') || ind.includes('domain')) return `host${Math.floor(random() * 1000)}.${pick(['example.com', 'corp.example.net'])}`;
-    if (/I[Dd]$/.test(field.name)) return integer('ID', random);
-    return pick(WORDS);
   }
 }
 
@@ -137,28 +146,7 @@ function render(ph: Placeholder, value: string): string {
   return JSON.stringify(value);
 }
 
-function randomMs(random: Random): number {
-  return Date.UTC(2019, 0, 1) + Math.floor(random() * 8 * 365 * 86_400_000);
-}
-
-/** ctime as LSS prints it (`Thu Oct  7 10:40:00 2021`); as edge, the single-space day some senders use. */
-function ctime(random: Random, singleSpace: boolean): string {
-  const text = CTIME.canonical!(Math.floor(randomMs(random) / 1000) * 1000);
-  return singleSpace ? text.replace(/ {2}/, ' ') : text;
-}
-
-function integer(key: string, random: Random): string {
-  if (/I[Dd]$/.test(key)) return String(144000000000000000n + BigInt(Math.floor(random() * 2 ** 50)) * 1000n);
-  if (/Port$/.test(key)) return String(Math.floor(random() * 65536));
-  return String(Math.floor(random() * 10 ** (1 + Math.floor(random() * 11))));
-}
-
-function token(random: Random, length: number): string {
-  let s = '';
-  for (let i = 0; i < length; i++) s += ALPHABET[Math.floor(random() * ALPHABET.length)];
-  return s;
-}
-
-function ipv4(random: Random): string {
-  return [10 + Math.floor(random() * 200), Math.floor(random() * 256), Math.floor(random() * 256), 1 + Math.floor(random() * 254)].join('.');
+/** A counter no name rule knows: any magnitude up to a million. */
+function integer(random: Random): string {
+  return String(Math.floor(random() * 10 ** (1 + Math.floor(random() * 6))));
 }
