@@ -5,7 +5,7 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/e2e.js [--types user-activity,audit-log|all] [--seconds 10]
  *     [--connections 2] [--window 4] [--records-per-message 1000] [--format none|json|both] [--format-json]
- *     [--compression none|gzip] [--node /path/to/node] [--no-micro]
+ *     [--compression none|gzip] [--warmup 2] [--node /path/to/node] [--relay-node-options OPTS] [--no-micro]
  *
  * Per log type: records/s, MB/s of forward bytes, records per CPU-second of the relay process (utime + stime from
  * /proc, the figure that survives a noisy machine where generator and sink share the cores), p50/p99 ack latency
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     compression: { type: 'string', default: 'none' },
     warmup: { type: 'string', default: '2' },
     node: { type: 'string' },
+    'relay-node-options': { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -46,7 +47,7 @@ if (values.help) {
   process.stdout.write(
     'node dist/bench/e2e.js [--types a,b|all] [--seconds S | --records N] [--connections C] [--window W]\n' +
       '  [--records-per-message R] [--format none|json|both] [--format-json] [--compression none|gzip]\n' +
-      '  [--warmup S] [--node PATH] [--no-micro]\n',
+      '  [--warmup S] [--node PATH] [--relay-node-options "--max-semi-space-size=..."] [--no-micro]\n',
   );
   process.exit(0);
 }
@@ -66,6 +67,7 @@ if (![seconds, connections, window, perMessage].every((n) => Number.isFinite(n) 
 const sink = await CountSink.start();
 const relay = new RelayProcess({
   node: values.node,
+  env: values['relay-node-options'] ? { NODE_OPTIONS: values['relay-node-options'] } : undefined,
   config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: { compression: values.compression } }),
 });
 

@@ -27,6 +27,8 @@ export interface RelayProcessOptions {
   config: Record<string, unknown>;
   /** The node binary (default: this one). */
   node?: string;
+  /** Extra environment of the relay process (e.g. NODE_OPTIONS, ZPA_RELAY_* overrides). */
+  env?: Record<string, string>;
   /** Milliseconds to wait for the relay to listen (default 20 s). */
   startTimeoutMs?: number;
 }
@@ -78,7 +80,10 @@ export class RelayProcess {
     this.opsPort = opsEnabled ? config.ops?.port : undefined;
     const forwardPort = config.listen?.port;
     if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
-    const child = spawn(this.options.node ?? process.execPath, [CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.options.node ?? process.execPath, [CLI, '--config', this.configPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.options.env },
+    });
     this.child = child;
     this.starts++;
     for (const stream of [child.stdout!, child.stderr!]) {
