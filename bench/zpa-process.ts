@@ -9,6 +9,8 @@ import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat }
 const seconds = Number(process.argv[2] ?? 1);
 const only = process.argv.slice(3);
 const RECORDS = 2000;
+/** The same records on every run: a fixed base time for the generator's event times. */
+const BASE_TIME = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 const schemas = loadSchemas();
 const generator = new LssGenerator(schemas);
@@ -18,7 +20,7 @@ const ctx = { tag: 'zpa.none', source: '127.0.0.1:40000' };
 /** Records as the forward decoder hands them over. */
 function records(logType: string, format: LssFormat | 'object'): Record<string, unknown>[] {
   const random = seededRandom(42);
-  const lines = Array.from({ length: RECORDS }, () => generator.line(logType, format === 'object' ? 'json' : format, random));
+  const lines = Array.from({ length: RECORDS }, () => generator.line(logType, format === 'object' ? 'json' : format, random, { baseTime: BASE_TIME }));
   if (format !== 'object') return lines.map((log) => ({ log }));
   // Format json: what msgpackr gives for Fluent Bit's parsed record (numbers, BigInt above 2^53).
   const unpackr = new Unpackr({ useRecords: false, int64AsType: 'auto' } as unknown as ConstructorParameters<typeof Unpackr>[0]);

@@ -196,12 +196,32 @@ export class Scene {
 
   /** A point of the scene's timeline for a timestamp field, by its name; undefined: unset (the connection is open). */
   timeOf(key: string, required: boolean): number | undefined {
-    if (key === 'LogTimestamp') return this.eventMs;
-    if (/^Modified/.test(key)) return this.end;
-    if (/End$|UnAuthentication$/.test(key)) return this.state === 'close' || required ? this.end : undefined;
-    if (/Last/.test(key)) return this.late();
-    return this.nextEarly();
+    switch (timePhase(key)) {
+      case 'event':
+        return this.eventMs;
+      case 'end':
+        return this.end;
+      case 'closing':
+        return this.state === 'close' || required ? this.end : undefined;
+      case 'late':
+        return this.late();
+      default:
+        return this.nextEarly();
+    }
   }
+}
+
+type Phase = 'event' | 'end' | 'closing' | 'late' | 'early';
+const phases = new Map<string, Phase>();
+
+/** Where a timestamp falls in its record, by name: Modified at the end, End only once closed, Last* near the end. */
+function timePhase(key: string): Phase {
+  let phase = phases.get(key);
+  if (phase === undefined) {
+    phase = key === 'LogTimestamp' ? 'event' : /^Modified/.test(key) ? 'end' : /End$|UnAuthentication$/.test(key) ? 'closing' : /Last/.test(key) ? 'late' : 'early';
+    phases.set(key, phase);
+  }
+  return phase;
 }
 
 type Kind = (s: Scene, key: string) => string;
@@ -331,7 +351,7 @@ const RULES: readonly Rule[] = [
   { name: /^AppExecutablePath$/, value: (s) => `/usr/bin/${s.pick(PROCESSES)}` },
   // Counters and gauges.
   { name: /Utilization$/, value: (s) => String(s.int(0, 100)) },
-  { name: /^(Double|SSL)Encryption$|^SSLInspection$|Present$|^ClientAuditUpdate$/, value: (s) => String(s.int(0, 1)) },
+  { name: /^DoubleEncryption$|^SSLInspection$|Present$|^ClientAuditUpdate$/, value: (s) => String(s.int(0, 1)) },
   { name: /^AvailableDiskBytes$/, value: (s) => String(s.int(20, 900) * 1_000_000_000) },
   { name: /Bytes/, value: bytes(5_000_000_000) },
   { name: /Size$/, value: bytes(200_000) },
@@ -340,30 +360,38 @@ const RULES: readonly Rule[] = [
   { name: /MaximumFileDescriptors$/, value: (s) => String(s.pick([65536, 512000, 1048576])) },
   { name: /FileDescriptors$/, value: count(5000) },
   { name: /^NumOfInterfaces$/, value: (s) => String(s.int(1, 4)) },
-  { name: /(Time|Processing.*Time)$|^TotalTime/, only: 'number', value: count(200_000) },
+  { name: /Time$|^TotalTime/, only: 'number', value: count(200_000) },
   { name: /Count$|Connections|Requests|Queries|Enum|^SMBRPC$|Index$/, value: count(1000) },
 ];
 
 const PRA = /^PRA/;
 
+export type ValueOf = (s: Scene) => string;
+
 /**
- * The plausible value for a field (text before LSS quoting), or undefined when no rule knows the name: the caller
- * falls back on the type. PRA fields stay empty: a record is not a Privileged Remote Access session.
+ * How to draw a field's plausible value (text before LSS quoting), resolved once per field; undefined when no rule
+ * knows the name (the caller falls back on the type). PRA fields stay empty: a record is not a Privileged Remote
+ * Access session.
  */
-export function plausible(shape: FieldShape, s: Scene): string | undefined {
+export function plausibleValue(shape: FieldShape): ValueOf | undefined {
+  const key = shape.key;
   if (shape.time !== undefined || shape.type === 'timestamp') {
-    const ms = s.timeOf(shape.key, shape.required);
-    return ms === undefined ? '' : shape.time === 'time' ? CTIME.canonical!(ms) : new Date(ms).toISOString();
+    const print = shape.time === 'time' ? (ms: number) => CTIME.canonical!(ms) : (ms: number) => new Date(ms).toISOString();
+    return (s) => {
+      const ms = s.timeOf(key, shape.required);
+      return ms === undefined ? '' : print(ms);
+    };
   }
-  if (PRA.test(shape.key)) return shape.numeric ? '0' : '';
+  if (PRA.test(key)) {
+    const empty = shape.numeric ? '0' : '';
+    return () => empty;
+  }
   const kind = shape.numeric ? 'number' : 'text';
-  for (const rule of RULES) {
-    if (rule.only !== undefined && rule.only !== kind) continue;
-    if (rule.name.test(shape.key)) return rule.value(s, shape.key);
-  }
-  // Public addresses matched above by name; every other address is inside the customer's network.
-  if (shape.indicators.includes('ip')) return s.privateIp();
-  if (shape.indicators.some((i) => i === 'email' || i === 'username' || i === 'actor_id')) return s.user;
-  if (shape.indicators.some((i) => i === 'hostname' || i === 'domain')) return `${s.app.host}.${s.domain}`;
+  const rule = RULES.find((r) => (r.only === undefined || r.only === kind) && r.name.test(key));
+  if (rule !== undefined) return (s) => rule.value(s, key);
+  // Public addresses are matched above by name; every other address is inside the customer's network.
+  if (shape.indicators.includes('ip')) return (s) => s.privateIp();
+  if (shape.indicators.some((i) => i === 'email' || i === 'username' || i === 'actor_id')) return (s) => s.user;
+  if (shape.indicators.some((i) => i === 'hostname' || i === 'domain')) return (s) => `${s.app.host}.${s.domain}`;
   return undefined;
 }

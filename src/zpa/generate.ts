@@ -7,8 +7,8 @@
  * single-space ctime days, JSON documents inside strings. Deterministic for a given seed and base time. Used by
  * tests, the simulator, the demo and the benchmarks.
  */
-import { loadSchemas, type LogSchema, type SchemaSet } from './schema.js';
-import { plausible, Scene, type FieldShape } from './generate-values.js';
+import { loadSchemas, type FieldSpec, type LogSchema, type SchemaSet } from './schema.js';
+import { plausibleValue, Scene, type ValueOf } from './generate-values.js';
 import { loadTemplates, type LssFormat, type LssTemplate, type Placeholder, type TemplateSet } from './templates.js';
 
 export interface GenerateOptions {
@@ -55,7 +55,22 @@ const PLACEHOLDER_VALUES = ['', '0', 'unset'];
 
 type Random = () => number;
 
+/** A template placeholder with what the generator resolves once: its field, and how to draw a plausible value. */
+interface Slot {
+  readonly ph: Placeholder;
+  readonly field: FieldSpec | undefined;
+  readonly optional: boolean;
+  /** The plausible value (of one element, for a list), when a rule knows the field. */
+  readonly known: ValueOf | undefined;
+  /** A list of integers. */
+  readonly numericElements: boolean;
+  /** CSV does not quote values: a comma inside this one (other than where it belongs) would shift later fields. */
+  readonly stripCommas: boolean;
+}
+
 export class LssGenerator {
+  private readonly slots = new Map<LssTemplate, Slot[]>();
+
   constructor(
     private readonly schemas: SchemaSet = loadSchemas(),
     private readonly templates: TemplateSet = loadTemplates(),
@@ -77,64 +92,75 @@ export class LssGenerator {
     if (template === undefined || schema === undefined) throw new Error(`no ${format} template or schema for log type ${logType}`);
     const base = options.baseTime === undefined ? Date.now() : Number(options.baseTime);
     const scene = new Scene(random, logType, base);
-    // LSS does not quote CSV values: a comma inside one (other than where it belongs) would shift every later field.
-    const unquotedCommas = format === 'csv' ? this.templates.separatorFields.csv : undefined;
     const values = new Map<string, string>();
     let line = template.literals[0];
-    template.placeholders.forEach((ph, i) => {
-      let value = values.get(ph.key) ?? this.value(ph, schema, template, scene, options.edge === true);
-      if (unquotedCommas !== undefined && !unquotedCommas.has(ph.key) && schema.byKey.get(ph.key)?.type !== 'json') value = value.replace(/, ?/g, ' ');
-      values.set(ph.key, value);
-      line += render(ph, value) + template.literals[i + 1];
+    this.slotsOf(template, schema).forEach((slot, i) => {
+      const key = slot.ph.key;
+      let value = values.get(key) ?? this.value(slot, template.format, scene, options.edge === true);
+      if (slot.stripCommas) value = value.replace(/, ?/g, ' ');
+      values.set(key, value);
+      line += render(slot.ph, value) + template.literals[i + 1];
     });
     return { line, values };
   }
 
-  private value(ph: Placeholder, schema: LogSchema, template: LssTemplate, scene: Scene, edge: boolean): string {
+  private slotsOf(template: LssTemplate, schema: LogSchema): Slot[] {
+    let slots = this.slots.get(template);
+    if (slots !== undefined) return slots;
+    const separated = this.templates.separatorFields.csv;
+    slots = template.placeholders.map((ph) => {
+      const field = schema.byKey.get(ph.key);
+      const numericElements = ph.list && (ph.conv === 'd' || field?.element?.type === 'bigint');
+      const known = plausibleValue({
+        key: ph.key,
+        numeric: ph.list ? numericElements : ph.conv === 'd' || ph.conv === 'f' || field?.type === 'bigint' || field?.type === 'float',
+        type: field?.type,
+        time: ph.time,
+        indicators: field?.indicators ?? [],
+        required: field?.required === true,
+      });
+      const stripCommas = template.format === 'csv' && !separated.has(ph.key) && field?.type !== 'json';
+      return { ph, field, optional: field?.required !== true, known, numericElements, stripCommas };
+    });
+    this.slots.set(template, slots);
+    return slots;
+  }
+
+  private value(slot: Slot, format: LssFormat, scene: Scene, edge: boolean): string {
+    const { ph, field, optional, known } = slot;
     const random = scene.random;
-    const field = schema.byKey.get(ph.key);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const isEdge = edge && random() < 0.35;
-    const optional = field === undefined || !field.required;
-    const shape: FieldShape = {
-      key: ph.key,
-      numeric: ph.conv === 'd' || ph.conv === 'f' || field?.type === 'bigint' || field?.type === 'float',
-      type: field?.type,
-      time: ph.time,
-      indicators: field?.indicators ?? [],
-      required: !optional,
-    };
-    const known = () => plausible(shape, scene);
     if (ph.time === 'time') {
-      const text = known()!;
+      const text = known!(scene);
       return isEdge ? text.replace(/ {2}/, ' ') : text;
     }
-    if (ph.time === 'iso8601') return isEdge && optional ? '' : known()!;
+    if (ph.time === 'iso8601') return isEdge && optional ? '' : known!(scene);
     if (ph.list) {
       // CSV cannot tell list elements from fields: one element at most there.
-      const n = template.format === 'csv' ? Math.floor(random() * 2) : Math.floor(random() * 4);
-      const element: FieldShape = { ...shape, numeric: ph.conv === 'd' || field?.element?.type === 'bigint' };
-      return Array.from({ length: n }, () => (plausible(element, scene) ?? (element.numeric ? integer(random) : pick(WORDS))).replace(/,/g, ' ')).join(',');
+      const n = format === 'csv' ? Math.floor(random() * 2) : Math.floor(random() * 4);
+      const element = () => known?.(scene) ?? (slot.numericElements ? integer(random) : pick(WORDS));
+      return Array.from({ length: n }, () => element().replace(/,/g, ' ')).join(',');
     }
-    if (ph.conv === 'd') return isEdge ? pick(['0', INT64_MAX, '-1']) : (known() ?? integer(random));
-    if (ph.conv === 'f') return isEdge ? '0.000000' : (known() ?? ((random() - 0.5) * 180).toFixed(6));
-    if (field === undefined) return known() ?? pick(WORDS);
+    if (ph.conv === 'd') return isEdge ? pick(['0', INT64_MAX, '-1']) : (known?.(scene) ?? integer(random));
+    if (ph.conv === 'f') return isEdge ? '0.000000' : (known?.(scene) ?? ((random() - 0.5) * 180).toFixed(6));
+    if (field === undefined) return known?.(scene) ?? pick(WORDS);
     if (isEdge && optional && field.type !== 'string' && random() < 0.5) return '';
     switch (field.type) {
       case 'bigint':
-        return isEdge ? pick(['0', INT64_MAX]) : (known() ?? integer(random));
+        return isEdge ? pick(['0', INT64_MAX]) : (known?.(scene) ?? integer(random));
       case 'float':
-        return known() ?? ((random() - 0.5) * 180).toFixed(6);
+        return known?.(scene) ?? ((random() - 0.5) * 180).toFixed(6);
       case 'boolean':
         return pick(['true', 'false']);
       case 'json':
         return JSON.stringify({ id: scene.id(), name: scene.app.name, description: isEdge ? pick(UNICODE) : `${scene.app.group} segment`, enabled: pick(['true', 'false']) });
       case 'timestamp':
-        return known()!;
+        return known!(scene);
       default:
         // ConnectionID holds the CSV separator: it stays set, or empty, never a placeholder word.
-        if (isEdge && optional) return ph.key === 'ConnectionID' ? '' : pick([...PLACEHOLDER_VALUES, ...UNICODE, ...SEPARATED[template.format]]);
-        return known() ?? pick(WORDS);
+        if (isEdge && optional) return ph.key === 'ConnectionID' ? '' : pick([...PLACEHOLDER_VALUES, ...UNICODE, ...SEPARATED[format]]);
+        return known?.(scene) ?? pick(WORDS);
     }
   }
 }
