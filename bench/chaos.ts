@@ -97,11 +97,25 @@ function startLoad(relay: RelayProcess, options: { connections?: number; window?
   };
 }
 
-async function killScenario(): Promise<void> {
-  const kills = Number(values.kills);
-  const relay = await startRelay();
-  const load = startLoad(relay);
+type Load = ReturnType<typeof startLoad>;
+
+/** A fresh relay (with `listen` overrides) under continuous load; afterwards the sink is healthy again and the relay stopped. */
+async function withRelay(listen: Record<string, unknown>, loadOptions: { connections?: number }, body: (relay: RelayProcess, load: Load) => Promise<void>): Promise<void> {
+  const relay = await startRelay(listen);
+  const load = startLoad(relay, loadOptions);
   try {
+    await body(relay, load);
+  } finally {
+    load.client.abort(); // no-op once finished
+    await sink.up();
+    await sink.mode({ status: 200 });
+    await relay.stop();
+  }
+}
+
+function killScenario(): Promise<void> {
+  const kills = Number(values.kills);
+  return withRelay({}, {}, async (relay, load) => {
     for (let k = 1; k <= kills; k++) {
       // Let it run and deliver for a while (relay start-up included), then kill at an arbitrary instant.
       const before = load.client.stats.ackedRecords;
@@ -115,16 +129,12 @@ async function killScenario(): Promise<void> {
     }
     await load.finish(`kill -9 ×${kills}`);
     check(relay.deadLetters().length === 0, `kill -9: ${relay.deadLetters().length} dead letters`);
-  } finally {
-    await relay.stop();
-  }
+  });
 }
 
-async function downScenario(): Promise<void> {
+function downScenario(): Promise<void> {
   const downMs = Number(values['down-seconds']) * 1000;
-  const relay = await startRelay({ ack_timeout: '10s' });
-  const load = startLoad(relay);
-  try {
+  return withRelay({ ack_timeout: '10s' }, {}, async (relay, load) => {
     await sleep(3000);
     await sink.down();
     log(`sink down for ${downMs / 1000} s`);
@@ -151,16 +161,11 @@ async function downScenario(): Promise<void> {
     await sleep(3000);
     await load.finish('sink down then up');
     check(relay.deadLetters().length === 0, `sink down: ${relay.deadLetters().length} dead letters`);
-  } finally {
-    await sink.up();
-    await relay.stop();
-  }
+  });
 }
 
-async function stormScenario(): Promise<void> {
-  const relay = await startRelay();
-  const load = startLoad(relay);
-  try {
+function stormScenario(): Promise<void> {
+  return withRelay({}, {}, async (relay, load) => {
     await sleep(2000);
     for (const [label, mode] of [
       ['503 storm', { status: 503 }],
@@ -175,16 +180,11 @@ async function stormScenario(): Promise<void> {
     await load.finish('503/429 storms');
     const metrics = await relay.metrics();
     check(relay.deadLetters().length === 0, `storms: ${relay.deadLetters().length} dead letters, ${num(metricSum(metrics, 'zpa_relay_sink_retries_total'))} retries`);
-  } finally {
-    await sink.mode({ status: 200 });
-    await relay.stop();
-  }
+  });
 }
 
-async function slowScenario(): Promise<void> {
-  const relay = await startRelay();
-  const load = startLoad(relay);
-  try {
+function slowScenario(): Promise<void> {
+  return withRelay({}, {}, async (_relay, load) => {
     await sleep(2000);
     await sink.mode({ status: 200, delayMs: 3000 });
     log('sink answers after 3 s, for 20 s');
@@ -193,31 +193,24 @@ async function slowScenario(): Promise<void> {
     log(`slow sink: ${num((load.client.stats.ackedRecords - before) / 20)} records/s acked meanwhile`);
     await sink.mode({ status: 200 });
     await load.finish('slow sink');
-  } finally {
-    await sink.mode({ status: 200 });
-    await relay.stop();
-  }
+  });
 }
 
-async function idleScenario(): Promise<void> {
-  const relay = await startRelay({ idle_timeout: '5s' });
-  const load = startLoad(relay, { connections: 1 });
-  const idle = Array.from({ length: 50 }, () => {
-    const socket = net.connect({ host: '127.0.0.1', port: relay.port });
-    const state = { closed: false, openedAt: Date.now(), closedAt: 0 };
-    socket.on('error', () => undefined);
-    socket.on('close', () => Object.assign(state, { closed: true, closedAt: Date.now() }));
-    return state;
-  });
-  try {
+function idleScenario(): Promise<void> {
+  return withRelay({ idle_timeout: '5s' }, { connections: 1 }, async (relay, load) => {
+    const idle = Array.from({ length: 50 }, () => {
+      const socket = net.connect({ host: '127.0.0.1', port: relay.port });
+      const state = { closed: false, openedAt: Date.now(), closedAt: 0 };
+      socket.on('error', () => undefined);
+      socket.on('close', () => Object.assign(state, { closed: true, closedAt: Date.now() }));
+      return state;
+    });
     const closed = await waitFor(() => idle.every((s) => s.closed), 20_000);
     const after = idle.map((s) => s.closedAt - s.openedAt);
     check(closed, `idle: ${idle.filter((s) => s.closed).length} of 50 idle connections closed, after ${num(Math.min(...after))}–${num(Math.max(...after))} ms`);
     check(load.client.stats.closedByPeer === 0, `idle: the sending connection was never closed (${load.client.stats.closedByPeer} closes)`);
     await load.finish('idle clients');
-  } finally {
-    await relay.stop();
-  }
+  });
 }
 
 const scenarios: Record<string, () => Promise<void>> = { kill: killScenario, down: downScenario, storm: stormScenario, slow: slowScenario, idle: idleScenario };
