@@ -20,7 +20,7 @@ import { CountSink } from './lib/count-sink.js';
 import { AtLeastOnceClient } from './lib/load-client.js';
 import { MessagePool, messageSource, type RecordFormat } from './lib/messages.js';
 import { microBenchmark } from './lib/micro.js';
-import { RelayProcess, metricSum, relayConfig } from './lib/relay-process.js';
+import { RelayProcess, metricSum, processCpuSeconds, relayConfig } from './lib/relay-process.js';
 import { num, percentile, sleep, table } from './lib/report.js';
 
 const DEFAULT_TYPES = ['user-activity', 'user-status', 'app-connector-metrics', 'audit-log'];
@@ -78,12 +78,19 @@ interface Row {
   seconds: number;
   bytes: number;
   cpu: number;
+  /** CPU seconds of the load generator (this process) and of the sink process. */
+  otherCpu: number;
   latencies: number[];
   peakRss: number;
   missing: number;
   duplicates: number;
   deadLetters: number;
   bytesPerRecord: number;
+}
+
+function othersCpuSeconds(): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6 + (sink.pid === undefined ? 0 : processCpuSeconds(sink.pid));
 }
 
 let nextSeq = 0;
@@ -94,6 +101,7 @@ async function phase(pool: MessagePool, phaseSeconds: number, records: number): 
   const deadLetters = relay.deadLetters().length;
   relay.resetPeakRss();
   const cpu = relay.cpuSeconds();
+  const otherCpu = othersCpuSeconds();
   const started = performance.now();
   const client = new AtLeastOnceClient({ port: relay.port, connections, window, next: source.next, deadlineMs: Date.now() + phaseSeconds * 1000 + 180_000 });
   const timer = setTimeout(() => client.drain(), phaseSeconds * 1000);
@@ -104,6 +112,7 @@ async function phase(pool: MessagePool, phaseSeconds: number, records: number): 
   }
   const elapsed = (performance.now() - started) / 1000;
   const cpuUsed = relay.cpuSeconds() - cpu;
+  const otherCpuUsed = othersCpuSeconds() - otherCpu;
   nextSeq = source.nextSeq;
   const stats = await sink.stats(firstSeq, nextSeq);
   return {
@@ -113,6 +122,7 @@ async function phase(pool: MessagePool, phaseSeconds: number, records: number): 
     seconds: elapsed,
     bytes: client.stats.ackedBytes,
     cpu: cpuUsed,
+    otherCpu: otherCpuUsed,
     latencies: client.stats.latencies,
     peakRss: relay.memory('VmHWM'),
     missing: stats.seq.missing,
@@ -144,7 +154,7 @@ try {
   const metrics = await relay.metrics();
   console.log(
     table(
-      ['log type', 'format', 'B/rec', 'records', 'records/s', 'MB/s', 'rec/CPU-s', 'relay CPU', 'ack p50 ms', 'ack p99 ms', 'peak RSS MB', 'missing', 'dup', 'dead'],
+      ['log type', 'format', 'B/rec', 'records', 'records/s', 'MB/s', 'rec/CPU-s', 'relay CPU', 'gen+sink CPU', 'ack p50 ms', 'ack p99 ms', 'peak RSS MB', 'missing', 'dup', 'dead'],
       rows.map((r) => [
         r.logType,
         r.format,
@@ -154,6 +164,7 @@ try {
         num(r.bytes / r.seconds / 1e6, 1),
         num(r.records / r.cpu),
         `${num((r.cpu / r.seconds) * 100)}%`,
+        `${num((r.otherCpu / r.seconds) * 100)}%`,
         num(percentile(r.latencies, 50), 1),
         num(percentile(r.latencies, 99), 1),
         num(r.peakRss / 1e6, 0),

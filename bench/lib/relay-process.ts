@@ -126,12 +126,9 @@ export class RelayProcess {
     clearTimeout(timer);
   }
 
-  /** User + system CPU seconds of the relay process so far (utime and stime of /proc/<pid>/stat). */
+  /** User + system CPU seconds of the relay process so far. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    return processCpuSeconds(this.pid);
   }
 
   /** A memory figure of /proc/<pid>/status in bytes: VmHWM (peak RSS) or VmRSS. */
@@ -168,6 +165,14 @@ export class RelayProcess {
       return [];
     }
   }
+}
+
+/** User + system CPU seconds of a process so far: utime and stime of /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 async function httpOk(url: string): Promise<boolean> {
