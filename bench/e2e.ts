@@ -13,6 +13,7 @@
  * Then in-process micro-benchmarks of decode, parse + validate + enrich, and encode + gzip on the same messages.
  * Exits 1 when any record is missing.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LssGenerator } from '../src/zpa/index.js';
@@ -137,9 +138,9 @@ const pools: MessagePool[] = [];
 let failed = false;
 try {
   await relay.start();
-  const relayVersion = values.node ? `(relay on ${values.node})` : '';
+  const relayNode = values.node ? `, relay on ${execFileSync(values.node, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim()} (${values.node})` : '';
   console.log(
-    `zpa-relay end-to-end benchmark: Node ${process.version} ${relayVersion}, ${cpus().length} cores; ${connections} connections × window ${window}, ` +
+    `zpa-relay end-to-end benchmark: Node ${process.version}${relayNode}, ${cpus().length} cores; ${connections} connections × window ${window}, ` +
       `${perMessage} records per message, sink ndjson compression ${values.compression}, ${Number.isFinite(maxRecords) ? `${maxRecords} records` : `${seconds} s`} per log type`,
   );
   for (const logType of types) for (const format of formats) pools.push(new MessagePool(logType, format, perMessage, { generator }));
