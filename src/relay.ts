@@ -107,7 +107,7 @@ export class Relay {
     for (const entry of message.entries) {
       const outcome = this.processor.process(entry.record, context);
       if (outcome.ok) {
-        deliveries.push({ json: outcome.json, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, tag, source });
+        deliveries.push({ json: outcome.json, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, recordEnd: outcome.recordEnd, tag, source });
         count(this.records.accepted, outcome.logType);
       } else {
         rejections.push({ logType: outcome.logType, reason: outcome.reason, detail: outcome.detail, raw: outcome.raw, tag, source });

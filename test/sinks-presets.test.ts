@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import type { Delivery } from '../src/pipeline/dispatcher.js';
 import { zstdAvailable } from '../src/sinks/compression.js';
 import { sinkConfigSchema } from '../src/sinks/config.js';
+import { elasticBulkPreset } from '../src/sinks/presets/elastic-bulk.js';
 import { epochNanosText, epochSecondsText, isoTimeText, prependMembers } from '../src/sinks/presets/fields.js';
 import { FAST, relayTo } from './helpers/http-relay.js';
 import { HttpTarget, type ReceivedRequest } from './helpers/http-target.js';
@@ -248,4 +249,16 @@ test('zstd where the runtime has it (Node >= 22.15): the target decodes the exac
   const request = await capture({ type: 'ndjson', compression: 'zstd' });
   assert.equal(request.headers['content-encoding'], 'zstd');
   assert.equal(request.text, `${a.json}\n${b.json}\n`);
+});
+
+test('elastic_bulk: the _id hashes the record as received, so a resend with a new row id and parse time is the same document', () => {
+  const config = sinkConfigSchema.parse({ type: 'elastic_bulk', url: 'http://127.0.0.1:9200' });
+  const preset = elasticBulkPreset(config as Parameters<typeof elasticBulkPreset>[0]);
+  const frameOf = (delivery: Delivery) => preset.frame(delivery);
+  const received = '{"ConnectionID":"c1","AuditId":9007199254740993';
+  const first: Delivery = { ...a, json: `${received},"p_row_id":"aa01","p_parse_time":"2026-11-23T06:00:00Z"}`, recordEnd: received.length };
+  const resent: Delivery = { ...a, json: `${received},"p_row_id":"bb07","p_parse_time":"2026-11-23T06:05:00Z"}`, recordEnd: received.length };
+  const ids = [first, resent].map((delivery) => /"_id":"([^"]+)"/.exec(frameOf(delivery))?.[1]);
+  assert.equal(ids[0], createHash('sha256').update(received).digest('base64url'));
+  assert.equal(ids[1], ids[0]);
 });

@@ -252,3 +252,15 @@ test('Audit: the event time is ModifiedTime when set, else CreationTime', () => 
   assert.ok(created.ok && created.eventTimeMs === Date.UTC(2021, 10, 17, 4, 29, 38));
   assert.equal(created.ok && JSON.parse(created.json).p_event_time, '2021-11-17T04:29:38.000Z');
 });
+
+test('recordEnd marks the record as received: the same line processed twice differs only after it', () => {
+  const processor = new ZpaProcessor(schemas, { staticFields: { env: 'prod' } });
+  const line = metrics('Thu Oct  7 10:40:00 2021');
+  const [first, second] = [processor.process({ log: line }, ctx), processor.process({ log: line }, { ...ctx, source: '192.0.2.8:1' })];
+  assert.ok(first.ok && second.ok);
+  assert.notEqual(first.json, second.json, 'row ids differ');
+  assert.equal(first.json.slice(0, first.recordEnd), second.json.slice(0, second.recordEnd));
+  const received = JSON.parse(`${first.json.slice(0, first.recordEnd)}}`) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(received), ['LogTimestamp', 'Connector', 'CPUUtilization', 'AppCount', 'AvailableDiskBytes']);
+  assert.equal(received.CPUUtilization, 1, 'coerced values are part of the record as received');
+});

@@ -11,6 +11,11 @@ export interface Delivery {
   tag: string;
   /** Who sent it (peer hostname or address). */
   source: string;
+  /**
+   * Where the record as received ends in `json`, before the fields the relay appends (row id, parse time...): that
+   * prefix is identical on every resend of the record. Undefined: all of `json`.
+   */
+  recordEnd?: number;
 }
 
 /**

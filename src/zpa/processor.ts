@@ -16,7 +16,17 @@ import { recordToJson } from './record-json.js';
 import { loadTemplates, type TemplateSet } from './templates.js';
 
 export type Outcome =
-  | { ok: true; logType: string; json: string; eventTimeMs: number }
+  | {
+      ok: true;
+      logType: string;
+      json: string;
+      eventTimeMs: number;
+      /**
+       * `json.slice(0, recordEnd)` is the record as received (values coerced), without the standard fields the relay
+       * appends (row id, parse time, sender): the same text each time the same record is resent.
+       */
+      recordEnd: number;
+    }
   | { ok: false; logType: string | undefined; reason: RejectReason; detail: string; raw: string };
 
 /** unparsable: not JSON or CSV/TSV at all; unclassified: no log type fits; invalid: a field breaks its schema. */
@@ -155,8 +165,9 @@ export class ZpaProcessor {
     const parseMs = Date.now();
     if (Number.isNaN(eventMs)) eventMs = parseMs;
     const extra = this.enricher.members(schema, eventMs, parseMs, indicators, ctx, linePrefix);
-    const json = count === 0 ? '{' + extra.slice(1) + '}' : out + text.slice(from, close - 1) + extra + '}';
-    return { ok: true, logType: schema.name, json, eventTimeMs: eventMs };
+    const record = count === 0 ? '{' : out + text.slice(from, close - 1);
+    const json = count === 0 ? record + extra.slice(1) + '}' : record + extra + '}';
+    return { ok: true, logType: schema.name, json, eventTimeMs: eventMs, recordEnd: record.length };
   }
 
   /** Fills `keys` from the scanned members; true when they equal the previous record's keys, position by position. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { secret } from '../../config/units.js';
 import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
 import type { BatchItem, ItemResults, Preset } from '../preset.js';
+import type { Delivery } from '../sink.js';
 import { isoTimeText, prependMembers } from './fields.js';
 
 const apiKeyAuth = z.object({ type: z.literal('api_key'), key: secret }).strict();
@@ -35,9 +36,13 @@ export function bulkUrl(url: string): string {
   return parsed.toString();
 }
 
-/** The `_id` of a record: stable across retries and resends of the same record text. */
-export function documentId(json: string): string {
-  return createHash('sha256').update(json).digest('base64url');
+/**
+ * The `_id` of a record: a hash of the record as received, without the fields the relay appends (its row id and
+ * parse time differ on every pass), so a retry, a Fluent Bit resend after a lost ack, or a relay restart all map to
+ * the same document and Elasticsearch answers 409 instead of storing a duplicate.
+ */
+export function documentId(record: Delivery): string {
+  return createHash('sha256').update(record.recordEnd === undefined ? record.json : record.json.slice(0, record.recordEnd)).digest('base64url');
 }
 
 interface BulkItemResult {
@@ -59,7 +64,7 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
     contentType: 'application/x-ndjson',
     headers: config.auth?.type === 'api_key' ? { authorization: `ApiKey ${config.auth.key}` } : authHeaders(config.auth),
     frame: (record) => {
-      const id = config.id === 'hash' ? `,"_id":"${documentId(record.json)}"` : '';
+      const id = config.id === 'hash' ? `,"_id":"${documentId(record)}"` : '';
       const document = record.json.includes('"@timestamp"')
         ? record.json
         : prependMembers(`"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, record.json);
