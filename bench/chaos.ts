@@ -22,6 +22,9 @@ import { MessagePool, messageSource } from './lib/messages.js';
 import { RelayProcess, metricSum, relayConfig } from './lib/relay-process.js';
 import { num, percentile, sleep, waitFor } from './lib/report.js';
 
+// Exit through process.exit on a signal, so the relay children are killed (see relay-process.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const { values } = parseArgs({
   options: {
     scenarios: { type: 'string', default: 'kill,down,storm,slow,idle' },

@@ -26,6 +26,9 @@ import { num, percentile, sleep, table } from './lib/report.js';
 
 const DEFAULT_TYPES = ['user-activity', 'user-status', 'app-connector-metrics', 'audit-log'];
 
+// Exit through process.exit on a signal, so the relay children are killed (see relay-process.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const { values } = parseArgs({
   options: {
     types: { type: 'string', default: DEFAULT_TYPES.join(',') },

@@ -34,6 +34,12 @@ export interface RelayProcessOptions {
 }
 
 /** Clock ticks per second of /proc/<pid>/stat times: `getconf CLK_TCK`, else Linux's usual 100. */
+/** Relay children still running: killed when this process exits, however it exits, so none is left behind. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
@@ -86,6 +92,8 @@ export class RelayProcess {
     });
     this.child = child;
     this.starts++;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     for (const stream of [child.stdout!, child.stderr!]) {
       let rest = '';
       stream.setEncoding('utf8');
