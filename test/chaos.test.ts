@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { AtLeastOnceClient } from '../bench/lib/load-client.js';
 import { MessagePool, messageSource } from '../bench/lib/messages.js';
 import { RelayProcess, metricSum, relayConfig } from '../bench/lib/relay-process.js';
@@ -19,11 +19,14 @@ const FAST_SINK = { batch: { max_wait: '20ms', max_events: 200 }, retry: { initi
 const pool = new MessagePool('user-activity', 'none', 100, { distinct: 2 });
 const relays: RelayProcess[] = [];
 const targets: HttpTarget[] = [];
+const clients: AtLeastOnceClient[] = [];
 let nextSeq = 0;
 
-after(async () => {
-  for (const relay of relays) await relay.kill9();
-  for (const target of targets) await target.stop();
+// A failed test leaves nothing running behind it.
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.abort();
+  for (const relay of relays.splice(0)) await relay.kill9();
+  for (const target of targets.splice(0)) await target.stop();
 });
 
 async function setUp(options: { listen?: Record<string, unknown>; targetUp?: boolean } = {}): Promise<{ relay: RelayProcess; target: HttpTarget }> {
@@ -48,6 +51,7 @@ function load(relay: RelayProcess, messages: number, options: { connections?: nu
     deadlineMs: Date.now() + (options.deadlineMs ?? 30_000),
     reconnectDelayMs: 50,
   });
+  clients.push(client);
   return { client, from, to: nextSeq };
 }
 
@@ -68,6 +72,7 @@ test('kill -9 the relay three times mid-stream: every record reaches the target 
   const { relay, target } = await setUp();
   const { client, from, to } = load(relay, 60, { deadlineMs: 45_000 });
   const running = client.run();
+  running.catch(() => undefined); // awaited below; handled now in case the test fails first
   const total = to - from;
   for (const share of [0.2, 0.45, 0.7]) {
     // Kill while records are flowing: once the target has this share, with messages still unacked.
@@ -90,6 +95,7 @@ test('target down, then up: nothing is acked while down, ack_timeout closes the 
   const { relay, target } = await setUp({ listen: { ack_timeout: '1s' }, targetUp: false });
   const { client, from, to } = load(relay, 8, { connections: 1, deadlineMs: 40_000 });
   const running = client.run();
+  running.catch(() => undefined); // awaited below; handled now in case the test fails first
   assert.ok(await waitFor(() => client.stats.closedWithPending >= 1, 15_000), `the relay closed the connection after ack_timeout (${client.describe()})`);
   assert.equal(client.stats.acked, 0, 'no ack while the target is down');
   assert.ok(metricSum(await relay.metrics(), 'zpa_relay_forward_ack_timeouts_total') >= 1);
