@@ -1,13 +1,13 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redacted, type Config } from './config/config.js';
 import { runDemo } from './demo/demo.js';
 import { createLogger } from './ops/logger.js';
-import { OpsServer } from './ops/server.js';
-import { Relay } from './relay.js';
 import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
 import { simulate } from './simulate/simulate.js';
+import { runPrimary, runSingle, runWorker, workerCount } from './workers.js';
 
 const USAGE = `Usage: zpa-relay [run] [--config FILE]     receive from Fluent Bit, validate, enrich, relay to the SIEM
        zpa-relay check-config [--config FILE]  validate the configuration and print it (secrets redacted)
@@ -32,22 +32,11 @@ function version(): string {
 
 async function run(config: Config): Promise<void> {
   const logger = createLogger(config.log.level);
-  const relay = new Relay({ config, logger });
-  await relay.start();
-  const ops = config.ops.enabled ? new OpsServer(relay) : undefined;
-  if (ops) logger.info({ port: await ops.start(config.ops.host, config.ops.port) }, 'serving /metrics, /healthz, /readyz');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, timeoutMs: config.shutdown_timeout }, 'shutting down: flushing and settling before exit');
-    await relay.stop(config.shutdown_timeout);
-    await ops?.stop();
-    logger.info('stopped');
-    logger.flush(() => process.exit(0));
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  if (cluster.isWorker) return runWorker(config, logger.child({ worker: cluster.worker?.id }));
+  const { count, reason } = workerCount(config);
+  if (reason) logger.info({ workers: count, reason }, 'running a single relay process');
+  if (count > 1) return runPrimary(config, logger, count);
+  return runSingle(config, logger);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -100,6 +89,7 @@ main(process.argv.slice(2)).then(
   (error: Error) => {
     const known = error instanceof ConfigError || error.name === 'SchemaError' || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`zpa-relay: ${known ? error.message : error.stack}\n`);
-    process.exitCode = known ? 2 : 1;
+    // Exit now: a worker's IPC channel (or any open handle) would otherwise keep a failed process alive.
+    process.exit(known ? 2 : 1);
   },
 );

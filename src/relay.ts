@@ -11,6 +11,9 @@ import { DeadLetterWriter } from './sinks/dead-letter.js';
 import type { Sink } from './sinks/sink.js';
 import { ZpaProcessor, loadSchemas } from './zpa/index.js';
 
+/** Bounds (seconds) of the ack latency histogram. */
+export const ACK_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
 /** Records seen by the processor, by log type (and by reason for rejections). */
 export interface RecordStats {
   accepted: Map<string, number>;
@@ -37,7 +40,7 @@ export class Relay {
   readonly sinks: Sink[];
   readonly records: RecordStats = { accepted: new Map(), rejected: new Map() };
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
-  readonly ackLatency = new Histogram([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
+  readonly ackLatency = new Histogram(ACK_LATENCY_BUCKETS);
   private readonly processor: ZpaProcessor;
   private stopping = false;
 

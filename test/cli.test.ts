@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { configSchema } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
+import { workerCount } from '../src/workers.js';
 import { LssGenerator, seededRandom } from '../src/zpa/index.js';
 import { until } from './helpers/http-relay.js';
 import { REPO_DIR } from './helpers/paths.js';
@@ -109,5 +111,50 @@ describe('the zpa-relay command', () => {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0);
+  });
+});
+
+describe('several relay processes (workers)', () => {
+  it('two workers share the forward port; /metrics sums them; SIGTERM stops both gracefully', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-workers-'));
+    const out = path.join(dir, 'out.ndjson');
+    const config = path.join(dir, 'relay.yaml');
+    writeFileSync(
+      config,
+      `listen: {host: 127.0.0.1, port: ${port}}\nops: {host: 127.0.0.1, port: ${opsPort}}\nworkers: 2\n` +
+        `sinks: [{type: file, name: out, path: ${JSON.stringify(out)}}]\ndead_letter: {path: ${JSON.stringify(path.join(dir, 'dead.ndjson'))}}\n`,
+    );
+    const child = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => (stderr.match(/zpa-relay receiving forward protocol/g) ?? []).length === 2, 15_000);
+      const generator = new LssGenerator();
+      const random = seededRandom(21);
+      const clients = await Promise.all(Array.from({ length: 6 }, () => ForwardClient.connect('127.0.0.1', port)));
+      await Promise.all(
+        clients.map((client) => client.send(encodeForwardMessage('zpa.user-status', Array.from({ length: 50 }, () => ({ log: generator.line('user-status', 'json', random) }))))),
+      );
+      for (const client of clients) client.close();
+      assert.equal(readFileSync(out, 'utf8').split('\n').filter(Boolean).length, 300);
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      assert.match(metrics, /^zpa_relay_workers 2$/m);
+      assert.match(metrics, /^zpa_relay_forward_entries_total 300$/m);
+      assert.match(metrics, /^zpa_relay_records_received_total\{log_type="Zscaler.ZPA.UserStatus"\} 300$/m);
+      assert.match(metrics, /^zpa_relay_forward_connections_accepted_total 6$/m);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.equal((stderr.match(/"msg":"stopped"/g) ?? []).length, 1);
+  });
+
+  it('records written to stdout keep a single process, and say why', () => {
+    assert.deepEqual(workerCount(configSchema.parse({ workers: 4, sinks: [{ type: 'ndjson', url: 'http://127.0.0.1:1/' }] })), { count: 4 });
+    const stdout = workerCount(configSchema.parse({ workers: 4 }));
+    assert.equal(stdout.count, 1);
+    assert.match(stdout.reason ?? '', /stdout/);
   });
 });

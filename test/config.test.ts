@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, redacted } from '../src/config/config.js';
+import { REPO_DIR } from './helpers/paths.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-config-'));
 function file(text: string): string {
@@ -104,6 +105,9 @@ sinks:
     );
     assert.match(errorOf(() => loadConfig(file('listen: [unclosed\n'))), /invalid YAML/);
     assert.match(errorOf(() => loadConfig(path.join(dir, 'missing.yml'))), /cannot read config file/);
-    assert.match(errorOf(() => loadConfig(file('listen:\n  tls: {cert_file: a, key_file: b, client_auth: true}\n'))), /listen\.tls\.ca_file: client_auth needs ca_file/);
+    const tls = (name: string) => path.join(REPO_DIR, 'test', 'fixtures', 'tls', name);
+    assert.match(errorOf(() => loadConfig(file(`listen:\n  tls: {cert_file: ${tls('server.crt')}, key_file: ${tls('server.key')}, client_auth: true}\n`))), /listen\.tls\.ca_file: client_auth needs ca_file/);
+    assert.match(errorOf(() => loadConfig(file('listen:\n  tls: {cert_file: /nonexistent/relay.crt, key_file: /nonexistent/relay.key}\n'))), /listen\.tls\.cert_file: cannot read \/nonexistent\/relay\.crt: ENOENT/);
+    assert.match(errorOf(() => loadConfig(file('sinks:\n  - {type: ndjson, url: "https://siem.example/", tls: {ca_file: /nonexistent/ca.pem}}\n'))), /sinks\.0\.tls\.ca_file: cannot read/);
   });
 });

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { configSchema } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { relayMetrics } from '../src/ops/relay-metrics.js';
+import { snapshotOf } from '../src/ops/snapshot.js';
 import { Relay } from '../src/relay.js';
 import { LssGenerator, seededRandom } from '../src/zpa/index.js';
 import { capture, exchange } from './helpers/forward.js';
@@ -99,10 +100,10 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
       assert.equal(letters[0].detail, 'field InternalReason: required, missing');
       assert.match(letters[2].detail, /^no log type matches the keys LogTimestamp, Customer, Username/);
       for (const letter of letters) assert.match(letter.raw, /^\{"LogTimestamp"/);
-      const metrics = relayMetrics(relay);
+      const metrics = relayMetrics(snapshotOf(relay));
       assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="Zscaler.ZPA.UserActivity",reason="invalid"\} 2/);
       assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="unknown",reason="unclassified"\} 1/);
-      assert.match(relayMetrics(relay), /zpa_relay_forward_acks_total 1/);
+      assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_forward_acks_total 1/);
     } finally {
       await stop();
       await target.stop();

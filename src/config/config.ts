@@ -49,6 +49,11 @@ export const configSchema = z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
       .prefault({}),
+    /**
+     * Relay processes sharing the forward port (node:cluster): `auto` = one per CPU core. Records written to stdout
+     * (no sink configured, or `path: "-"`) need a single writer, so they run one process.
+     */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
     /** On SIGTERM/SIGINT: time to flush, settle and ack before exiting. */
     shutdown_timeout: duration.prefault('20s'),
   })

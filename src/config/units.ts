@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -50,5 +50,17 @@ export const secret = z
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `cannot read secret file ${value.file}: ${(error as Error).message}` });
       return z.NEVER;
+    }
+  });
+
+/** A path to a file the relay must read (certificates, keys): checked when the config loads, so start-up fails with the key named. */
+export const readableFile = z
+  .string()
+  .min(1)
+  .superRefine((file, ctx) => {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
     }
   });

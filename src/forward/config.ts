@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { byteSize, duration, secret } from '../config/units.js';
+import { byteSize, duration, readableFile, secret } from '../config/units.js';
 
 /** The `listen` section: where and how the forward-protocol receiver accepts Fluent Bit / Fluentd. */
 export const listenConfigSchema = z
@@ -15,10 +15,10 @@ export const listenConfigSchema = z
     users: z.array(z.object({ username: z.string().min(1), password: secret }).strict()).default([]),
     tls: z
       .object({
-        cert_file: z.string().min(1),
-        key_file: z.string().min(1),
+        cert_file: readableFile,
+        key_file: readableFile,
         /** CA bundle that client certificates must chain to; required when client_auth is on. */
-        ca_file: z.string().min(1).optional(),
+        ca_file: readableFile.optional(),
         /** Mutual TLS: require and verify a client certificate. */
         client_auth: z.boolean().default(false),
         min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),

@@ -1,10 +1,17 @@
-import type { Histogram } from './histogram.js';
 
 type Labels = Record<string, string>;
 
 type Family =
   | { name: string; help: string; type: 'counter' | 'gauge'; samples: [Labels, number][] }
-  | { name: string; help: string; type: 'histogram'; histogram: Histogram };
+  | { name: string; help: string; type: 'histogram'; histogram: HistogramValues };
+
+/** Cumulative bucket counts, as kept by ops/histogram.ts. */
+export interface HistogramValues {
+  buckets: readonly number[];
+  counts: number[];
+  count: number;
+  sum: number;
+}
 
 function escape(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -29,7 +36,7 @@ export class MetricsText {
     return this.add(name, type, help, [[{}, value]]);
   }
 
-  histogram(name: string, help: string, histogram: Histogram): this {
+  histogram(name: string, help: string, histogram: HistogramValues): this {
     this.families.push({ name: `zpa_relay_${name}`, help, type: 'histogram', histogram });
     return this;
   }

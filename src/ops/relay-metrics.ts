@@ -1,20 +1,20 @@
-import type { Relay } from '../relay.js';
+import { ACK_LATENCY_BUCKETS } from '../relay.js';
 import { MetricsText } from './metrics.js';
+import type { RelaySnapshot } from './snapshot.js';
 
-/** Every counter the relay keeps, as Prometheus metrics. */
-export function relayMetrics(relay: Relay): string {
-  const receiver = relay.receiver.stats;
-  const dispatcher = relay.dispatcher.stats;
-  const deadLetter = relay.deadLetter.stats;
+/** Every counter of the relay (one process, or the sum of its workers), as Prometheus metrics. */
+export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
+  const { receiver, dispatcher, deadLetter } = snapshot;
+  const sinks = Object.entries(snapshot.sinks);
   const out = new MetricsText();
 
   out
-    .add('records_received_total', 'counter', 'Records that passed validation, by log type.', [...relay.records.accepted].map(([logType, n]) => [{ log_type: logType }, n]))
+    .add('records_received_total', 'counter', 'Records that passed validation, by log type.', Object.entries(snapshot.records.accepted).map(([logType, n]) => [{ log_type: logType }, n]))
     .add(
       'records_rejected_total',
       'counter',
       'Records rejected by parsing, classification or validation (dead-lettered), by log type and reason.',
-      [...relay.records.rejected].map(([key, n]) => {
+      Object.entries(snapshot.records.rejected).map(([key, n]) => {
         const [logType, reason] = key.split('\t');
         return [{ log_type: logType, reason }, n];
       }),
@@ -22,8 +22,8 @@ export function relayMetrics(relay: Relay): string {
     .add('dead_letters_total', 'counter', 'Dead letters written, by reason.', Object.entries(deadLetter.byReason).map(([reason, n]) => [{ reason }, n]))
     .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', deadLetter.failed);
 
-  const perSink = (pick: (stats: Relay['sinks'][number]['stats']) => number): [Record<string, string>, number][] =>
-    relay.sinks.map((sink) => [{ sink: sink.name }, pick(sink.stats)]);
+  const perSink = (pick: (stats: RelaySnapshot['sinks'][string]) => number): [Record<string, string>, number][] =>
+    sinks.map(([name, stats]) => [{ sink: name }, pick(stats)]);
   out
     .add('sink_records_delivered_total', 'counter', 'Records delivered (2xx), per sink.', perSink((s) => s.recordsDelivered))
     .add('sink_records_dead_lettered_total', 'counter', 'Records a sink gave up on (dead-lettered), per sink.', perSink((s) => s.recordsDeadLettered))
@@ -37,11 +37,12 @@ export function relayMetrics(relay: Relay): string {
       'sink_retries_total',
       'counter',
       'Retries per sink, by HTTP status or "network"/"timeout".',
-      relay.sinks.flatMap((sink) => Object.entries(sink.stats.retries).map(([status, n]) => [{ sink: sink.name, status }, n] as [Record<string, string>, number])),
+      sinks.flatMap(([name, stats]) => Object.entries(stats.retries).map(([status, n]) => [{ sink: name, status }, n] as [Record<string, string>, number])),
     );
 
   out
-    .value('forward_connections', 'gauge', 'Open forward-protocol connections.', relay.receiver.connectionCount)
+    .value('workers', 'gauge', 'Relay worker processes.', workers)
+    .value('forward_connections', 'gauge', 'Open forward-protocol connections.', receiver.connections)
     .value('forward_connections_accepted_total', 'counter', 'Forward connections accepted.', receiver.connectionsAccepted)
     .value('forward_connections_rejected_total', 'counter', 'Forward connections refused at max_connections.', receiver.connectionsRejected)
     .value('forward_connections_closed_total', 'counter', 'Forward connections closed by the relay for a reason (logged).', receiver.connectionsClosedByServer)
@@ -54,7 +55,7 @@ export function relayMetrics(relay: Relay): string {
     .value('forward_signals_skipped_total', 'counter', 'Metrics/traces requests (fluent_signal 1 or 2) skipped.', receiver.signalsSkipped)
     .value('forward_acks_total', 'counter', 'Acks sent.', receiver.acks)
     .value('forward_ack_timeouts_total', 'counter', 'Messages not settled within ack_timeout (connection closed, sender retries).', receiver.ackTimeouts)
-    .histogram('ack_latency_seconds', 'Time from a message arriving to its settlement (ack).', relay.ackLatency);
+    .histogram('ack_latency_seconds', 'Time from a message arriving to its settlement (ack).', { buckets: ACK_LATENCY_BUCKETS, ...snapshot.ackLatency });
 
   out
     .value('in_flight_messages', 'gauge', 'Messages received and not yet settled.', dispatcher.inFlightMessages)

@@ -1,23 +1,30 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Relay } from '../relay.js';
-import { relayMetrics } from './relay-metrics.js';
+
+/** What the ops endpoints report: the rendered metrics, and whether the relay accepts traffic. */
+export interface OpsSource {
+  metrics(): Promise<string>;
+  ready(): boolean;
+}
 
 /** /metrics (Prometheus), /healthz (the process answers), /readyz (accepting and not shutting down). */
 export class OpsServer {
   private readonly server: http.Server;
 
-  constructor(relay: Relay) {
+  constructor(source: OpsSource) {
     this.server = http.createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
       } else if (path === '/metrics') {
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(relayMetrics(relay));
+        source.metrics().then(
+          (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+          (error: Error) => response.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${error.message}\n`),
+        );
       } else if (path === '/healthz') {
         response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/readyz') {
-        const ready = relay.ready;
+        const ready = source.ready();
         response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'shutting down\n');
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { byteSize, duration, secret } from '../config/units.js';
+import { byteSize, duration, readableFile, secret } from '../config/units.js';
 import { zstdAvailable, type Compression } from './compression.js';
 
 /** Retried by default: request timeout, rate limit, and the 5xx that mean "try later". */
@@ -32,9 +32,9 @@ const retry = z
 
 const tls = z
   .object({
-    ca_file: z.string().min(1).optional(),
-    cert_file: z.string().min(1).optional(),
-    key_file: z.string().min(1).optional(),
+    ca_file: readableFile.optional(),
+    cert_file: readableFile.optional(),
+    key_file: readableFile.optional(),
     /** Verify the server certificate (on by default; turning it off is logged at start-up by the caller). */
     verify: z.boolean().default(true),
     server_name: z.string().min(1).optional(),

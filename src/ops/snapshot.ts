@@ -1,0 +1,45 @@
+import type { ReceiverStats } from '../forward/stats.js';
+import type { DispatcherStats } from '../pipeline/dispatcher.js';
+import type { Relay } from '../relay.js';
+import type { DeadLetterStats } from '../sinks/dead-letter.js';
+import type { SinkStats } from '../sinks/sink.js';
+
+/**
+ * Every counter of one relay process as plain data: what /metrics renders, and what worker processes send to the
+ * primary, which sums them (counters and gauges alike add up across workers).
+ */
+export interface RelaySnapshot {
+  records: { accepted: Record<string, number>; rejected: Record<string, number> };
+  receiver: ReceiverStats & { connections: number };
+  dispatcher: DispatcherStats;
+  deadLetter: DeadLetterStats;
+  sinks: Record<string, SinkStats>;
+  ackLatency: { counts: number[]; count: number; sum: number };
+}
+
+export function snapshotOf(relay: Relay): RelaySnapshot {
+  return structuredClone({
+    records: { accepted: Object.fromEntries(relay.records.accepted), rejected: Object.fromEntries(relay.records.rejected) },
+    receiver: { ...relay.receiver.stats, connections: relay.receiver.connectionCount },
+    dispatcher: relay.dispatcher.stats,
+    deadLetter: relay.deadLetter.stats,
+    sinks: Object.fromEntries(relay.sinks.map((sink) => [sink.name, sink.stats])),
+    ackLatency: { counts: relay.ackLatency.counts, count: relay.ackLatency.count, sum: relay.ackLatency.sum },
+  });
+}
+
+/** Numbers add, arrays add element-wise, objects merge key by key. */
+function add(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.map((item, i) => add(item, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(b)) out[key] = key in out ? add(out[key], value) : value;
+    return out;
+  }
+  return a ?? b;
+}
+
+export function mergeSnapshots(snapshots: RelaySnapshot[]): RelaySnapshot {
+  return snapshots.reduce((sum, snapshot) => add(sum, snapshot) as RelaySnapshot);
+}
