@@ -6,6 +6,7 @@
  *   npx tsc -p tsconfig.json && node dist/bench/e2e.js [--types user-activity,audit-log|all] [--seconds 10]
  *     [--connections 2] [--window 4] [--records-per-message 1000] [--format none|json|both] [--format-json]
  *     [--compression none|gzip] [--warmup 2] [--node /path/to/node] [--relay-node-options OPTS] [--no-micro]
+ *     [--workers 1|N|auto]   (relay processes; CPU and RSS are summed over all of them)
  *
  * Per log type: records/s, MB/s of forward bytes, records per CPU-second of the relay process (utime + stime from
  * /proc, the figure that survives a noisy machine where generator and sink share the cores), p50/p99 ack latency
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     node: { type: 'string' },
     'relay-node-options': { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -72,7 +74,12 @@ const sink = await CountSink.start();
 const relay = new RelayProcess({
   node: values.node,
   env: values['relay-node-options'] ? { NODE_OPTIONS: values['relay-node-options'] } : undefined,
-  config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: { compression: values.compression } }),
+  config: await relayConfig({
+    sinkUrl: sink.url,
+    listen: { ack_timeout: '120s' },
+    sink: { compression: values.compression },
+    workers: values.workers === 'auto' ? 'auto' : Number(values.workers),
+  }),
 });
 
 interface Row {

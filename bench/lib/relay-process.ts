@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -134,22 +134,29 @@ export class RelayProcess {
     clearTimeout(timer);
   }
 
-  /** User + system CPU seconds of the relay process so far. */
-  cpuSeconds(): number {
-    return processCpuSeconds(this.pid);
+  /** The relay's processes: the one started, plus its workers when it runs several (`workers` in the config). */
+  pids(): number[] {
+    return [this.pid, ...childPids(this.pid)];
   }
 
-  /** A memory figure of /proc/<pid>/status in bytes: VmHWM (peak RSS) or VmRSS. */
+  /** User + system CPU seconds of the relay's processes so far. */
+  cpuSeconds(): number {
+    return this.pids().reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  }
+
+  /** A memory figure of /proc/<pid>/status in bytes, summed over the relay's processes: VmHWM (peak RSS) or VmRSS. */
   memory(key: 'VmHWM' | 'VmRSS'): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
-    return Number(kb ?? NaN) * 1024;
+    return this.pids().reduce((sum, pid) => {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+      return sum + Number(kb ?? NaN) * 1024;
+    }, 0);
   }
 
   /** Resets the peak RSS (VmHWM) to the current RSS; false when the kernel refuses. */
   resetPeakRss(): boolean {
     try {
-      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+      for (const pid of this.pids()) writeFileSync(`/proc/${pid}/clear_refs`, '5');
       return true;
     } catch {
       return false;
@@ -173,6 +180,21 @@ export class RelayProcess {
       return [];
     }
   }
+}
+
+/** Direct children of a process, from the parent pid field of every /proc/<pid>/stat. */
+function childPids(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
 }
 
 /** User + system CPU seconds of a process so far: utime and stime of /proc/<pid>/stat. */
@@ -224,8 +246,11 @@ export async function relayConfig(options: {
   listen?: Record<string, unknown>;
   sink?: Record<string, unknown>;
   logLevel?: string;
+  /** Relay processes (default 1, so per-process figures stay comparable; see e2e --workers). */
+  workers?: number | 'auto';
 }): Promise<Record<string, unknown>> {
   return {
+    workers: options.workers ?? 1,
     listen: { host: '127.0.0.1', port: await freePort(), ...options.listen },
     ops: { enabled: true, host: '127.0.0.1', port: await freePort() },
     log: { level: options.logLevel ?? 'warn' },
