@@ -7,6 +7,8 @@ import { Dispatcher, type Delivery, type Rejection } from '../src/pipeline/dispa
 import { DeadLetterWriter } from '../src/sinks/dead-letter.js';
 import { FileSink } from '../src/sinks/file.js';
 import { emptySinkStats, logTypeFilter, type Settlement, type Sink } from '../src/sinks/sink.js';
+import { relayTo, stateAfter } from './helpers/http-relay.js';
+import { HttpTarget } from './helpers/http-target.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-dispatcher-'));
 let fileCount = 0;
@@ -155,4 +157,21 @@ test('a sink that throws instead of taking a record fails the message, and the b
   assert.equal(dispatcher.stats.inFlightRecords, 2);
   held.release();
   assert.equal(dispatcher.stats.inFlightRecords, 0);
+});
+
+test('a message whose sender waits for the ack is sent at once, not after max_wait; others still wait to batch', async () => {
+  const target = await HttpTarget.create();
+  const relay = relayTo({ type: 'ndjson', url: target.url(), batch: { max_wait: '10s' } });
+  try {
+    const awaited = relay.dispatcher.submit([delivery(1), delivery(2)], [], { awaited: true });
+    assert.equal(await stateAfter(awaited, 2000), 'resolved', 'sent without waiting for max_wait');
+    assert.equal(target.requests.length, 1);
+    assert.equal(target.requests[0].text.split('\n').filter(Boolean).length, 2);
+    const batched = relay.dispatcher.submit([delivery(3)], []);
+    assert.equal(await stateAfter(batched, 300), 'pending', 'no ack awaited: the record waits for its batch');
+    assert.equal(target.requests.length, 1);
+  } finally {
+    await relay.close();
+    await target.stop();
+  }
 });

@@ -35,6 +35,12 @@ export interface SubmitOptions {
    * and sinks drop this message's records that are not on the wire yet, so a resend does not duplicate them.
    */
   signal?: AbortSignal;
+  /**
+   * The sender waits for this message's ack before it sends more (Fluent Bit with Require_ack_response): its
+   * records go out at the end of this event-loop turn, with whatever else arrived in it, instead of waiting up to
+   * `max_wait` for more records that cannot come.
+   */
+  awaited?: boolean;
 }
 
 export interface DispatcherStats {
@@ -149,7 +155,20 @@ export class Dispatcher extends EventEmitter {
       this.logger?.error({ err: error }, 'a sink refused a record; the message will not be acked');
       for (let pair = handedOut; pair < pairs; pair++) settlement.fail(error as Error);
     }
+    if (options.awaited && deliveries.length > 0) this.flushSoon();
     return settlement.promise;
+  }
+
+  private flushScheduled = false;
+
+  /** Flushes every sink once the current event-loop turn's messages are all submitted. */
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      for (const sink of this.sinks) sink.flush();
+    });
   }
 
   /**
