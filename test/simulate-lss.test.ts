@@ -54,11 +54,11 @@ test('sends newline-terminated JSON records of the requested log type to a TCP r
   }
 });
 
-test('the same seed gives the same lines', async () => {
+test('the same seed and base time give the same lines', async () => {
   const runs: string[][] = [];
   for (let i = 0; i < 2; i++) {
     const server = await lineServer();
-    await simulate({ type: 'user-activity', format: 'tsv', rate: 1000, count: 5, to: new URL(`tcp://127.0.0.1:${server.port}`), seed: 42 });
+    await simulate({ type: 'user-activity', format: 'tsv', rate: 1000, count: 5, to: new URL(`tcp://127.0.0.1:${server.port}`), seed: 42, baseTime: new Date('2026-11-05T08:00:00Z') });
     await until(() => server.received.lines.length === 5, WAIT_MS);
     runs.push(server.received.lines);
     await server.close();
@@ -211,6 +211,8 @@ test('parseSimulateArgs turns the command line into simulate() options', () => {
   assert.equal(options.to.href, 'tls://fb:20005');
   assert.deepEqual(options.tls, { rejectUnauthorized: false });
   assert.equal(options.seed, 0);
+  assert.equal(parseSimulateArgs(['--to', 'tcp://x', '--base-time', '2026-11-05T08:00:00Z']).baseTime?.toISOString(), '2026-11-05T08:00:00.000Z');
+  assert.throws(() => parseSimulateArgs(['--to', 'tcp://x', '--base-time', 'yesterday']), /--base-time must be an ISO 8601 time/);
   const defaults = parseSimulateArgs(['--to', 'tcp://fluent-bit']);
   assert.deepEqual([defaults.type, defaults.format, defaults.rate, defaults.count, defaults.tls], ['all', 'json', 10, undefined, undefined]);
   assert.throws(() => parseSimulateArgs([]), /--to is required/);

@@ -16,7 +16,8 @@ Sends realistic ZPA LSS lines to Fluent Bit's tcp inputs, as App Connectors woul
   --tls               use TLS (implied by tls://)
   --tls-ca FILE       CA certificate (PEM) to verify Fluent Bit's certificate
   --tls-insecure      do not verify the certificate (self-signed test setups)
-  --seed N            same seed, same lines
+  --seed N            same seed (and --base-time), same lines
+  --base-time TIME    generate event times just before this ISO 8601 time instead of now
   --edge              mix in edge-case values (empty, "unset", unicode, int64 max)
 `;
 
@@ -37,6 +38,7 @@ export function parseSimulateArgs(args: string[]): SimulateOptions {
       'tls-ca': { type: 'string' },
       'tls-insecure': { type: 'boolean', default: false },
       seed: { type: 'string' },
+      'base-time': { type: 'string' },
       edge: { type: 'boolean', default: false },
     },
   });
@@ -58,6 +60,7 @@ export function parseSimulateArgs(args: string[]): SimulateOptions {
         }
       : undefined,
     seed: values.seed === undefined ? undefined : seed(values.seed),
+    baseTime: values['base-time'] === undefined ? undefined : baseTime(values['base-time']),
     edge: values.edge,
   };
 }
@@ -74,4 +77,10 @@ function seed(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--seed must be a non-negative integer, got ${text}`);
   return value;
+}
+
+function baseTime(text: string): Date {
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime())) throw new Error(`--base-time must be an ISO 8601 time such as 2026-11-23T08:00:00Z, got ${text}`);
+  return time;
 }

@@ -20,8 +20,10 @@ export interface SimulateOptions {
   to: URL;
   /** TLS client options (CA, verification); implied by `tls://`. */
   tls?: ConnectionOptions;
-  /** Same seed, same lines. */
+  /** With the same `baseTime`, same seed, same lines. */
   seed?: number;
+  /** Event times are generated just before this instant (default: the clock when each line is made). */
+  baseTime?: Date;
   /** Mix edge-case values into the records (empty, "unset", unicode, int64 max...). */
   edge?: boolean;
   signal?: AbortSignal;
@@ -69,7 +71,7 @@ export async function simulate(options: SimulateOptions): Promise<{ sent: number
         let text = '';
         let lines = 0;
         while (lines < maxLines && text.length < BLOCK_CHARS) {
-          text += `${generator.line(logType, options.format, random, { edge: options.edge })}\n`;
+          text += `${generator.line(logType, options.format, random, { edge: options.edge, baseTime: options.baseTime })}\n`;
           lines++;
         }
         return { text, lines };
