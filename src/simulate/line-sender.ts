@@ -1,4 +1,4 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -85,7 +85,8 @@ export class LineSender {
   private open(): Promise<Socket> {
     const { host, port, tls } = this.target;
     return new Promise((resolve, reject) => {
-      const socket = tls === undefined ? tcpConnect({ host, port }) : tlsConnect({ servername: host, ...tls, host, port });
+      // SNI carries host names only (RFC 6066); for an address the certificate is still checked against it.
+      const socket = tls === undefined ? tcpConnect({ host, port }) : tlsConnect({ ...(isIP(host) ? {} : { servername: host }), ...tls, host, port });
       socket.once('error', reject);
       socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         socket.off('error', reject);
