@@ -8,6 +8,7 @@ import type { Delivery } from '../src/pipeline/dispatcher.js';
 import { zstdAvailable } from '../src/sinks/compression.js';
 import { sinkConfigSchema } from '../src/sinks/config.js';
 import { elasticBulkPreset } from '../src/sinks/presets/elastic-bulk.js';
+import { joinFrames, type BatchItem } from '../src/sinks/preset.js';
 import { epochNanosText, epochSecondsText, isoTimeText, prependMembers } from '../src/sinks/presets/fields.js';
 import { FAST, relayTo } from './helpers/http-relay.js';
 import { HttpTarget, type ReceivedRequest } from './helpers/http-target.js';
@@ -42,6 +43,15 @@ test('ndjson: one record per line, bearer auth, no compression by default', asyn
   assert.equal(request.method, 'POST');
   assert.deepEqual(headersOf(request, 'content-type', 'authorization', 'content-encoding'), { 'content-type': 'application/x-ndjson', authorization: 'Bearer t0k', 'content-encoding': undefined });
   assert.equal(request.raw.toString(), '{"ConnectionID":"c1","AuditId":9007199254740993}\n{"ObjectName":"app \\"x\\"","Id":1}\n');
+});
+
+test('joinFrames writes frames and separators straight into one Buffer of the exact size, multi-byte text included', () => {
+  const frames = ['{"a":"é"}', '{"b":"日本"}', '{"c":"😀"}'];
+  const items = frames.map((frame) => ({ frame, bytes: Buffer.byteLength(frame) + 1 }) as BatchItem);
+  assert.equal(joinFrames(items, '', '\n', '', 'after').toString(), `${frames.join('\n')}\n`);
+  assert.equal(joinFrames(items, '[', ',', ']', 'between').toString(), `[${frames.join(',')}]`);
+  assert.equal(joinFrames([], '[', ',', ']', 'between').toString(), '[]');
+  assert.throws(() => joinFrames([{ frame: 'é', bytes: 1 } as BatchItem], '', '', '', 'after'), /wrote/);
 });
 
 test('json_array: one JSON array, basic auth, extra headers from secrets', async () => {

@@ -123,10 +123,11 @@ export class HttpSink implements Sink {
 
   write(record: Delivery, settlement: Settlement): void {
     const frame = this.preset.frame(record);
-    const item: BatchItem = { entry: { record, settlement }, frame, bytes: Buffer.byteLength(frame) };
+    const frameBytes = Buffer.byteLength(frame);
+    const item: BatchItem = { entry: { record, settlement }, frame, bytes: frameBytes + (this.preset.separatorBytes ?? 0) };
     this.stats.recordsQueued++;
-    if (this.preset.maxRecordBytes !== undefined && item.bytes > this.preset.maxRecordBytes) {
-      this.fail([item], 'too_large', `record is ${item.bytes} bytes; the target accepts at most ${this.preset.maxRecordBytes}`);
+    if (this.preset.maxRecordBytes !== undefined && frameBytes > this.preset.maxRecordBytes) {
+      this.fail([item], 'too_large', `record is ${frameBytes} bytes; the target accepts at most ${this.preset.maxRecordBytes}`);
       return;
     }
     if (this.open && !this.fits(this.open, item.bytes)) this.seal();
@@ -284,7 +285,7 @@ export class HttpSink implements Sink {
   }
 
   private async encode(items: BatchItem[]): Promise<Encoded> {
-    const body = Buffer.from(this.preset.body(items));
+    const body = this.preset.body(items);
     const sent = await compress(body, this.config.compression, this.config.compression_level);
     if (this.config.compression !== 'none' && body.length > 0) this.ratio = (this.ratio + sent.length / body.length) / 2;
     return { sent, uncompressedBytes: body.length };

@@ -3,8 +3,9 @@ import type { Delivery, SinkEntry } from './sink.js';
 /** One record in a batch: its entry and its bytes in the body, framed once when it is queued. */
 export interface BatchItem {
   entry: SinkEntry;
+  /** The record's part of the body; `record.json` itself where the preset adds nothing around it (no copy held). */
   frame: string;
-  /** UTF-8 length of `frame`. */
+  /** UTF-8 length of `frame` plus the preset's `separatorBytes`: what the item adds to the body. */
   bytes: number;
 }
 
@@ -30,10 +31,18 @@ export interface Preset {
   contentType: string;
   /** Headers sent with every request: auth and target metadata. */
   headers: Record<string, string>;
-  /** The record's part of the body. Built by string concatenation around `record.json`, never by re-parsing it. */
+  /**
+   * The record's part of the body. Built by string concatenation around `record.json`, never by re-parsing it; return
+   * `record.json` itself when nothing goes around it, so a queued record holds no second copy of its text.
+   */
   frame(record: Delivery): string;
-  /** The request body for these items, in order. */
-  body(items: readonly BatchItem[]): string;
+  /** Bytes the body adds per item besides its frame (a separator written by `body`); counted in `BatchItem.bytes`. */
+  separatorBytes?: number;
+  /**
+   * The request body for these items, in order: written straight into one Buffer (`joinFrames`), never through a
+   * joined string, so a batch costs one copy of its bytes.
+   */
+  body(items: readonly BatchItem[]): Buffer;
   /** Headers that depend on the exact bytes sent (HMAC signatures). */
   sign?(body: Buffer): Record<string, string>;
   /**
@@ -56,4 +65,25 @@ export interface Preset {
 export interface ConfirmTarget {
   post(path: string, body: string): Promise<{ status: number; text: string }>;
   sleep(ms: number): Promise<void>;
+}
+
+/**
+ * One Buffer holding `open`, the items' frames with `separator` after each (`'after'`, NDJSON) or between them
+ * (`'between'`, a JSON array), and `close`: sized from `BatchItem.bytes` (which counts one separator per item) and
+ * written in place, without an intermediate joined string.
+ */
+export function joinFrames(items: readonly BatchItem[], open: string, separator: string, close: string, placement: 'after' | 'between'): Buffer {
+  const separatorBytes = Buffer.byteLength(separator);
+  let size = Buffer.byteLength(open) + Buffer.byteLength(close);
+  for (const item of items) size += item.bytes;
+  if (placement === 'between' && items.length > 0) size -= separatorBytes;
+  const body = Buffer.allocUnsafe(size);
+  let offset = body.write(open, 0);
+  for (let i = 0; i < items.length; i++) {
+    offset += body.write(items[i].frame, offset);
+    if (separatorBytes > 0 && (placement === 'after' || i < items.length - 1)) offset += body.write(separator, offset);
+  }
+  offset += body.write(close, offset);
+  if (offset !== size) throw new Error(`body framing wrote ${offset} bytes of ${size}: an item's bytes do not match its frame`);
+  return body;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { secret } from '../../config/units.js';
 import { httpSinkSchema } from '../http-config.js';
-import type { Preset } from '../preset.js';
+import { joinFrames, type Preset } from '../preset.js';
 import { eventTimeOrNow, prependMembers } from './fields.js';
 
 /** Datadog logs intake v2 limits per request. */
@@ -47,7 +47,8 @@ export function datadogPreset(config: DatadogConfig): Preset {
           `"timestamp":${Math.round(eventTimeOrNow(record.eventTimeMs))}`,
         record.json,
       ),
-    body: (items) => `[${items.map((item) => item.frame).join(',')}]`,
+    separatorBytes: 1,
+    body: (items) => joinFrames(items, '[', ',', ']', 'between'),
     maxUncompressedBytes: DATADOG_MAX_PAYLOAD_BYTES,
     maxRecordBytes: DATADOG_MAX_LOG_BYTES,
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { secret } from '../../config/units.js';
 import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
-import type { BatchItem, ItemResults, Preset } from '../preset.js';
+import { joinFrames, type BatchItem, type ItemResults, type Preset } from '../preset.js';
 import type { Delivery } from '../sink.js';
 import { isoTimeText, prependMembers } from './fields.js';
 
@@ -70,7 +70,7 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
         : prependMembers(`"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, record.json);
       return `{"create":{"_index":${indexName(record.logType)}${id}}}\n${document}\n`;
     },
-    body: (items) => items.map((item) => item.frame).join(''),
+    body: (items) => joinFrames(items, '', '', '', 'after'),
     results: (status, text, items, retryStatuses) => (status >= 200 && status < 300 ? bulkResults(text, items, retryStatuses) : undefined),
   };
 }

@@ -1,5 +1,5 @@
 import type { Auth } from '../http-config.js';
-import type { Preset } from '../preset.js';
+import { joinFrames, type Preset } from '../preset.js';
 import { genericSinkSchema, ndjsonPreset } from './ndjson.js';
 
 /** `type: json_array` — generic: the batch as one JSON array of the records, `Content-Type: application/json`; defaults and auth as `ndjson`. */
@@ -10,6 +10,7 @@ export function jsonArrayPreset(auth: Auth | undefined): Preset {
     ...ndjsonPreset(auth),
     contentType: 'application/json',
     frame: (record) => record.json,
-    body: (items) => `[${items.map((item) => item.frame).join(',')}]`,
+    separatorBytes: 1,
+    body: (items) => joinFrames(items, '[', ',', ']', 'between'),
   };
 }

@@ -45,7 +45,7 @@ export function lokiPreset(config: LokiConfig): Preset {
         else streams.set(logType, [item]);
       }
       const parts = [...streams].map(([logType, members]) => `{"stream":${labelsOf(logType)},"values":[${members.map((item) => item.frame).join(',')}]}`);
-      return `{"streams":[${parts.join(',')}]}`;
+      return Buffer.from(`{"streams":[${parts.join(',')}]}`);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { anyAuth, authHeaders, hmacSigner, httpSinkSchema, type Auth } from '../http-config.js';
-import type { Preset } from '../preset.js';
+import { joinFrames, type Preset } from '../preset.js';
 
 /**
  * The generic presets' schema. Defaults: batch 5 MiB sent / 10 000 events / 1 s; no compression (a generic webhook
@@ -23,7 +23,9 @@ export function ndjsonPreset(auth: Auth | undefined): Preset {
     contentType: 'application/x-ndjson',
     headers: authHeaders(auth),
     sign: hmacSigner(auth),
-    frame: (record) => `${record.json}\n`,
-    body: (items) => items.map((item) => item.frame).join(''),
+    // The frame is the record's own text; the newline is written into the body, so no framed copy is held.
+    frame: (record) => record.json,
+    separatorBytes: 1,
+    body: (items) => joinFrames(items, '', '\n', '', 'after'),
   };
 }

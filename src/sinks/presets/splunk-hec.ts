@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { duration, secret } from '../../config/units.js';
 import { httpSinkSchema } from '../http-config.js';
-import type { BatchItem, ConfirmTarget, ItemResults, Preset } from '../preset.js';
+import { joinFrames, type BatchItem, type ConfirmTarget, type ItemResults, type Preset } from '../preset.js';
 import { epochSecondsText } from './fields.js';
 
 /**
@@ -60,7 +60,7 @@ export function splunkHecPreset(config: SplunkHecConfig): Preset {
       `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
       `"source":${source ?? JSON.stringify(record.tag)},"sourcetype":${sourcetype ?? JSON.stringify(record.logType)}${index},` +
       `"event":${record.json}}`,
-    body: (items) => items.map((item) => item.frame).join(''),
+    body: (items) => joinFrames(items, '', '', '', 'after'),
   };
 }
 
