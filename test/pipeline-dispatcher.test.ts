@@ -110,6 +110,27 @@ test('the in-flight budget saturates, and drain fires once settled records free 
   sink.release();
 });
 
+test('the budget counts the framed copy a sink holds besides the record text, until the record settles', async () => {
+  /** Holds a framed copy of `copyBytes` per record, as a Splunk HEC or Elastic sink does. */
+  class CopyingSink extends HeldSink {
+    override write(record: Delivery, settlement: Settlement): number {
+      super.write(record, settlement);
+      return 100;
+    }
+  }
+  const copying = new CopyingSink('copying');
+  const plain = new HeldSink('plain');
+  const text = delivery(1).json.length + delivery(2).json.length;
+  const dispatcher = new Dispatcher({ sinks: [copying, plain], deadLetter: new DeadLetterWriter({ path: tempFile('dead'), fsync: false }), maxInFlightRecords: 1000, maxInFlightBytes: text + 200 });
+  const done = dispatcher.submit([delivery(1), delivery(2)], []);
+  assert.equal(dispatcher.stats.inFlightBytes, text + 200, 'the text once, plus one copy per record for the copying sink only');
+  assert.equal(dispatcher.saturated, true, 'the copies fill the budget that the text alone would not');
+  copying.release();
+  plain.release();
+  await done;
+  assert.deepEqual([dispatcher.stats.inFlightBytes, dispatcher.saturated], [0, false]);
+});
+
 test('an unwritable dead-letter destination rejects the message (never acked) and is counted', async () => {
   const deadLetter = new DeadLetterWriter({ path: path.join(dir, 'missing-dir', 'dead.ndjson'), fsync: false });
   const dispatcher = new Dispatcher({ sinks: [], deadLetter, maxInFlightRecords: 10, maxInFlightBytes: 1 << 20 });

@@ -21,8 +21,9 @@ export interface DispatcherOptions {
   deadLetter: DeadLetterWriter;
   /**
    * In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. Bytes
-   * count each record's text once; each sink holds its own framed copy, so memory is about (1 + sinks) times that,
-   * plus up to `concurrency` request bodies per HTTP sink.
+   * count each record's text once, plus each framed copy a sink holds besides it (Splunk HEC, Elastic, Datadog and
+   * Loki frames; NDJSON and JSON-array sinks hold none). Not counted: up to `concurrency` request bodies per HTTP
+   * sink, and the per-record object overhead.
    */
   maxInFlightRecords: number;
   maxInFlightBytes: number;
@@ -145,8 +146,9 @@ export class Dispatcher extends EventEmitter {
           handedOut++;
         }
         for (const sink of sinks) {
-          sink.write(delivery, settlement);
+          const copy = sink.write(delivery, settlement);
           handedOut++;
+          if (copy) this.grow(settlement, copy);
         }
       }
     } catch (error) {
@@ -222,11 +224,24 @@ export class Dispatcher extends EventEmitter {
     this.stats.inFlightMessages++;
     this.stats.inFlightRecords += settlement.records;
     this.stats.inFlightBytes += settlement.bytes;
+    this.noteSaturation();
+  }
+
+  private noteSaturation(): void {
     if (!this.wasSaturated && this.saturated) {
       this.wasSaturated = true;
       this.stats.saturations++;
       this.logger?.info({ records: this.stats.inFlightRecords, bytes: this.stats.inFlightBytes }, 'in-flight budget full: pausing input');
     }
+  }
+
+  /** A sink holds a copy of a record besides its text: the message holds that much more of the budget. */
+  private grow(settlement: MessageSettlement, bytes: number): void {
+    // A message whose pairs all settled already (synchronously, inside write) has released its bytes.
+    if (!this.open.has(settlement)) return;
+    settlement.bytes += bytes;
+    this.stats.inFlightBytes += bytes;
+    this.noteSaturation();
   }
 
   private release(settlement: MessageSettlement): void {

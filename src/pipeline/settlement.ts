@@ -16,7 +16,8 @@ export class MessageSettlement implements Settlement {
   constructor(
     private remaining: number,
     readonly records: number,
-    readonly bytes: number,
+    /** The message's bytes in the in-flight budget; grows while sinks take copies (Dispatcher.submit). */
+    public bytes: number,
     private readonly onClosed: (settlement: MessageSettlement) => void,
   ) {
     this.promise = new Promise<void>((resolve, reject) => {

@@ -121,14 +121,15 @@ export class HttpSink implements Sink {
     this.maxUncompressed = Math.min(preset.maxUncompressedBytes ?? Infinity, config.compression === 'none' ? config.batch.max_bytes : Infinity);
   }
 
-  write(record: Delivery, settlement: Settlement): void {
+  /** Returns the bytes of the framed copy held until settlement: 0 when the frame is the record's text itself. */
+  write(record: Delivery, settlement: Settlement): number {
     const frame = this.preset.frame(record);
     const frameBytes = Buffer.byteLength(frame);
     const item: BatchItem = { entry: { record, settlement }, frame, bytes: frameBytes + (this.preset.separatorBytes ?? 0) };
     this.stats.recordsQueued++;
     if (this.preset.maxRecordBytes !== undefined && frameBytes > this.preset.maxRecordBytes) {
       this.fail([item], 'too_large', `record is ${frameBytes} bytes; the target accepts at most ${this.preset.maxRecordBytes}`);
-      return;
+      return 0;
     }
     if (this.open && !this.fits(this.open, item.bytes)) this.seal();
     if (!this.open) {
@@ -139,6 +140,7 @@ export class HttpSink implements Sink {
     this.open.items.push(item);
     this.open.bytes += item.bytes;
     if (this.open.items.length >= this.config.batch.max_events) this.seal();
+    return frame === record.json ? 0 : frameBytes;
   }
 
   flush(): void {

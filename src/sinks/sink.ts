@@ -86,8 +86,11 @@ export interface Sink {
   readonly stats: SinkStats;
   /** Whether records of this log type go to this sink (its `log_types` filter). */
   accepts(logType: string): boolean;
-  /** Queue one record; the sink calls `settlement.settle()` exactly once for it. */
-  write(record: Delivery, settlement: Settlement): void;
+  /**
+   * Queue one record; the sink calls `settlement.settle()` exactly once for it. Returns the bytes of any copy of the
+   * record the sink holds until then besides `record.json` itself (a framed copy), so the in-flight budget counts it.
+   */
+  write(record: Delivery, settlement: Settlement): number | void;
   /** Send every queued record now instead of waiting for `max_wait`. */
   flush(): void;
   /** Stop timers and retries, release connections. Unsettled records stay unsettled (their messages are not acked). */
