@@ -1,0 +1,129 @@
+/**
+ * The processor's fast path (a record with the previous record's keys, checked in one pass against the layout it
+ * learnt) must decide exactly as the general path does. Each record is processed twice: by a processor that has just
+ * seen the same stream's unmutated record (fast path first) and by a fresh processor (general path only); the
+ * outcomes must be equal but for the row id and the parse time.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type FieldSpec, type Outcome } from '../src/zpa/index.js';
+import { JsonScanner, Members } from '../src/zpa/json-scan.js';
+import { loadTemplates } from '../src/zpa/templates.js';
+
+const schemas = loadSchemas();
+const templates = loadTemplates();
+const generator = new LssGenerator(schemas, templates);
+const BASE_TIME = Date.UTC(2026, 2, 5, 9, 30, 0);
+
+/** Calls of the general path, to prove the fast path was taken when it should be. */
+let fullPasses = 0;
+const proto = ZpaProcessor.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+const general = proto.processJsonFully;
+assert.equal(typeof general, 'function', 'the general path is processJsonFully');
+proto.processJsonFully = function (this: unknown, ...args: unknown[]) {
+  fullPasses++;
+  return general.apply(this, args);
+};
+
+/** The outcome without what differs from run to run (row id, parse time, and an event time taken from the parse time). */
+function comparable(outcome: Outcome): unknown {
+  if (!outcome.ok) return outcome;
+  const json = JSON.parse(outcome.json) as Record<string, unknown>;
+  const eventFromParse = json.p_event_time === json.p_parse_time;
+  delete json.p_row_id;
+  delete json.p_parse_time;
+  if (eventFromParse) delete json.p_event_time;
+  // Key order and the text up to recordEnd matter too: compare the text with the variable members blanked.
+  const text = outcome.json.replace(/"p_row_id":"[0-9a-f]+"/, '').replace(/"p_parse_time":"[^"]*"/, '').replace(eventFromParse ? /"p_event_time":"[^"]*"/ : /^$/, '');
+  return { json, text, logType: outcome.logType, eventTimeMs: eventFromParse ? 'parse time' : outcome.eventTimeMs, record: outcome.json.slice(0, outcome.recordEnd) };
+}
+
+const scanner = new JsonScanner();
+const members = new Members();
+
+/** Variants of a JSON line, each a way a record can differ from the previous one of its stream. */
+function mutations(line: string, schemaFields: ReadonlyMap<string, FieldSpec>, random: () => number): string[] {
+  assert.equal(scanner.scanObject(line, 0, members), line.length);
+  const n = members.count;
+  const out: string[] = [line, ` ${line} `, `${line}\r\n`, line.replace(/":/g, '" : '), line.replace(/,"/g, ',\n\t"'), `${line} x`, line.slice(0, -1), line.slice(0, line.length >> 1)];
+  const pick = () => Math.floor(random() * n);
+  const key = (i: number) => line.slice(members.keyStart[i], members.keyEnd[i]);
+  const value = (i: number) => line.slice(members.valueStart[i], members.valueEnd[i]);
+  const replaceValue = (i: number, v: string) => line.slice(0, members.valueStart[i]) + v + line.slice(members.valueEnd[i]);
+  const replaceKey = (i: number, k: string) => line.slice(0, members.keyStart[i]) + k + line.slice(members.keyEnd[i]);
+  for (let i = 0; i < n; i++) {
+    const field = schemaFields.get(key(i));
+    const v = value(i);
+    const content = v.startsWith('"') ? v.slice(1, -1) : v;
+    const variants = ['""', 'null', '0', '-1', '1.5', '1e3', '"12"', '"1.5"', '"x"', 'true', '[]', '["a",1]', '{}', '{"a":[1,"b"]}', '9223372036854775808', '-9223372036854775808', '"9223372036854775807"'];
+    if (field?.type === 'timestamp') variants.push('"Thu Oct 7 10:40:00 2021"', '"Thu Oct  7 10:40:00 2021"', '"2021-02-29T00:00:00Z"', '"2021-10-07T10:40:00+02:00"', '"2021-10-07T10:40:00.1234Z"', '1633603200');
+    if (v.startsWith('"')) variants.push(`"${content}\\n"`, `"\\u0041${content}"`, `"${content}\u0001"`, `"${content}\\x"`, `"${content}\u00e9\u4e2d"`);
+    for (const w of variants) if (random() < 0.06) out.push(replaceValue(i, w));
+    if (random() < 0.05) out.push(replaceKey(i, `${key(i)}x`));
+    if (random() < 0.05) out.push(replaceKey(i, `\\u00${key(i).charCodeAt(0).toString(16)}${key(i).slice(1)}`));
+  }
+  // Structure: a member removed, two swapped, one duplicated, one added.
+  const a = pick();
+  const b = pick();
+  const member = (i: number) => line.slice(members.keyStart[i] - 1, members.valueEnd[i]);
+  const removed = a + 1 < n ? line.slice(0, members.keyStart[a] - 1) + line.slice(members.keyStart[a + 1] - 1) : line.slice(0, line.lastIndexOf(',', members.keyStart[a])) + '}';
+  out.push(removed, line.slice(0, -1) + ',' + member(a) + '}', line.slice(0, -1) + ',"Extra":"x"}');
+  if (a !== b) {
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    out.push(line.slice(0, members.keyStart[lo] - 1) + member(hi) + line.slice(members.valueEnd[lo], members.keyStart[hi] - 1) + member(lo) + line.slice(members.valueEnd[hi]));
+  }
+  return out;
+}
+
+test('the fast path decides every record exactly as the general path does', () => {
+  let compared = 0;
+  let fastAccepted = 0;
+  for (const logType of generator.logTypes()) {
+    const schema = schemas.byId.get(logType)!;
+    const random = seededRandom(logType.length * 7919);
+    for (let r = 0; r < 4; r++) {
+      const line = generator.line(logType, 'json', random, { edge: r % 2 === 1, baseTime: BASE_TIME });
+      for (const tag of [`zpa.${logType}`, 'zpa.lss']) {
+        const ctx = { tag, source: '127.0.0.1:1' };
+        const warm = new ZpaProcessor(schemas, {}, templates);
+        for (const variant of mutations(line, schema.byKey, random)) {
+          assert.ok(warm.process({ log: line }, ctx).ok, `${logType}: the unmutated line is accepted`);
+          const before = fullPasses;
+          const fast = warm.process({ log: variant }, ctx);
+          if (variant === line) {
+            assert.equal(fullPasses, before, `${logType}: a record with the previous record's keys takes the fast path`);
+            fastAccepted++;
+          }
+          const slow = new ZpaProcessor(schemas, {}, templates).process({ log: variant }, ctx);
+          assert.deepEqual(comparable(fast), comparable(slow), `${logType} ${tag}: ${variant}`);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.ok(compared > 5000, `${compared} records compared`);
+  assert.ok(fastAccepted > 100, `${fastAccepted} records through the fast path`);
+});
+
+test('records of several streams interleaved: each tag keeps its own layout, untagged records theirs', () => {
+  const processor = new ZpaProcessor(schemas, {}, templates);
+  const random = seededRandom(3);
+  const types = generator.logTypes();
+  const lines = types.map((t) => generator.line(t, 'json', random, { baseTime: BASE_TIME }));
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < types.length; i++) {
+      for (const tag of [`zpa.${types[i]}`, 'zpa.lss']) {
+        const outcome = processor.process({ log: lines[i] }, { tag, source: '127.0.0.1:1' });
+        assert.ok(outcome.ok, `${types[i]} ${tag}`);
+        assert.equal(outcome.logType, schemas.byId.get(types[i])!.name);
+        const slow = new ZpaProcessor(schemas, {}, templates).process({ log: lines[i] }, { tag, source: '127.0.0.1:1' });
+        assert.deepEqual(comparable(outcome), comparable(slow));
+      }
+    }
+  }
+  // A tag naming one type on another type's record: the tag wins on both paths.
+  const wrongTag = { tag: `zpa.${types[0]}`, source: '127.0.0.1:1' };
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(comparable(processor.process({ log: lines[1] }, wrongTag)), comparable(new ZpaProcessor(schemas, {}, templates).process({ log: lines[1] }, wrongTag)));
+  }
+});
