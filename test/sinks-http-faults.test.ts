@@ -195,6 +195,26 @@ test('an abandoned message is not sent once the target recovers (its sender will
   await relay.close();
 });
 
+test('abandoned records waiting out a long backoff, or queued behind it, release the budget at once, not at their turn', async () => {
+  const server = await target(false);
+  // A 30 s backoff: without the release the budget would stay held until the next attempt.
+  const relay = relayTo({ type: 'ndjson', url: server.url(), ...FAST, concurrency: 1, retry: { initial_delay: 30_000, max_delay: 30_000, max_age: '60s' } });
+  const controller = new AbortController();
+  const retrying = relay.dispatcher.submit(records(0, 10), [], { signal: controller.signal });
+  await until(() => (relay.sink.stats.retries.network ?? 0) >= 1);
+  const queued = relay.dispatcher.submit(records(10, 10), [], { signal: controller.signal });
+  relay.sink.flush();
+  const started = Date.now();
+  controller.abort();
+  assert.equal(await stateAfter(retrying), 'rejected');
+  assert.equal(await stateAfter(queued), 'rejected');
+  await until(() => relay.dispatcher.stats.inFlightRecords === 0);
+  assert.ok(Date.now() - started < 5000, 'released without waiting for the backoff');
+  assert.equal(relay.sink.stats.recordsAbandoned, 20);
+  assert.equal(relay.sink.stats.recordsQueued, 0);
+  await relay.close();
+});
+
 test('logs say what happened per batch, and never carry a secret (URL token, auth header, record text)', async () => {
   const server = await target();
   server.respond = (_, index) => (index === 0 ? { status: 503 } : index === 1 ? { status: 200 } : { status: 401, body: 'bad token' });

@@ -162,6 +162,20 @@ export class Dispatcher extends EventEmitter {
   }
 
   private flushScheduled = false;
+  private releaseScheduled = false;
+
+  /**
+   * Once this turn's aborts are all in (a closed connection abandons all its messages at once), sinks let go of the
+   * abandoned records they still queue, so an outage that makes senders give up and resend does not hold both copies.
+   */
+  private releaseAbandonedSoon(): void {
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    setImmediate(() => {
+      this.releaseScheduled = false;
+      for (const sink of this.sinks) sink.releaseAbandoned?.();
+    });
+  }
 
   /** Flushes every sink once the current event-loop turn's messages are all submitted. */
   private flushSoon(): void {
@@ -208,6 +222,7 @@ export class Dispatcher extends EventEmitter {
       if (!settlement.open) return;
       this.stats.messagesAbandoned++;
       settlement.abandon(new Error('message abandoned by its sender'));
+      this.releaseAbandonedSoon();
     };
     if (signal.aborted) abort();
     else {

@@ -88,6 +88,8 @@ export class HttpSink implements Sink {
   private ratio: number;
   private closed = false;
   private readonly sleepers = new Set<() => void>();
+  /** Retry waits to wake when a sender abandons messages (see `waitOut`). */
+  private readonly abandonWakers = new Set<() => void>();
 
   constructor(options: HttpSinkOptions) {
     const { config, preset } = options;
@@ -145,6 +147,30 @@ export class HttpSink implements Sink {
 
   flush(): void {
     this.seal();
+  }
+
+  /**
+   * Senders abandoned some messages (their connections closed; they will resend): drop those records from the open
+   * batch, the batches waiting for a slot and the batches waiting to retry, instead of holding them, and their
+   * share of the in-flight budget, until their turn comes.
+   */
+  releaseAbandoned(): void {
+    if (this.open) this.open = this.withoutAbandoned(this.open);
+    if (this.open === undefined) clearTimeout(this.openTimer);
+    for (let i = this.ready.length - 1; i >= 0; i--) {
+      const kept = this.withoutAbandoned(this.ready[i]);
+      if (kept) this.ready[i] = kept;
+      else this.ready.splice(i, 1);
+    }
+    for (const wake of this.abandonWakers) wake();
+  }
+
+  /** The batch without its abandoned items (settled as such), or undefined when none is left. */
+  private withoutAbandoned(batch: Batch): Batch | undefined {
+    const items = this.dropAbandoned(batch.items);
+    if (items === batch.items) return batch;
+    if (items.length === 0) return undefined;
+    return { items, bytes: items.reduce((sum, item) => sum + item.bytes, 0), createdAt: batch.createdAt };
   }
 
   async close(): Promise<void> {
@@ -217,16 +243,20 @@ export class HttpSink implements Sink {
       if (delay > ageLeft) {
         // The next attempt would start past max_age. Wait out the age rather than dead-letter early: the sender may
         // abandon the message meanwhile and resend it later, which beats a dead letter.
-        await this.sleep(Math.max(0, ageLeft));
+        const left = await this.waitOut(Math.max(0, ageLeft), items);
         if (this.closed) return;
-        const left = this.dropAbandoned(items);
         const detail = `not delivered after ${attempt + 1} attempts within max_age ${this.retry.maxAgeMs} ms; last: ${verdict.error}`;
         if (left.length > 0) this.fail(left, 'max_age', detail);
         return;
       }
       const log = attempt === 0 ? this.logger?.warn.bind(this.logger) : this.logger?.debug.bind(this.logger);
       log?.({ records: items.length, attempt: attempt + 1, delayMs: delay, error: verdict.error }, 'batch not delivered; retrying');
-      await this.sleep(delay);
+      const left = await this.waitOut(delay, items);
+      if (left.length === 0) return;
+      if (left !== items) {
+        items = left;
+        encoded = undefined;
+      }
       attempt++;
     }
   }
@@ -378,15 +408,31 @@ export class HttpSink implements Sink {
     this.stats.retries[key] = (this.stats.retries[key] ?? 0) + 1;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Waits `ms` before a retry, letting go at once of the records whose senders abandoned them meanwhile (woken by
+   * `releaseAbandoned`), so a batch waiting out an outage does not hold records, or their encoded body, that will
+   * be resent anyway. Returns the items still to send.
+   */
+  private async waitOut(ms: number, items: BatchItem[]): Promise<BatchItem[]> {
+    const until = Date.now() + ms;
+    do {
+      await this.sleep(until - Date.now(), true);
+      items = this.dropAbandoned(items);
+    } while (!this.closed && items.length > 0 && Date.now() < until);
+    return items;
+  }
+
+  private sleep(ms: number, wakeOnAbandon = false): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         this.sleepers.delete(wake);
+        this.abandonWakers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      const timer = setTimeout(wake, Math.max(0, ms));
       this.sleepers.add(wake);
+      if (wakeOnAbandon) this.abandonWakers.add(wake);
     });
   }
 }

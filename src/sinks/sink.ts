@@ -93,6 +93,11 @@ export interface Sink {
   write(record: Delivery, settlement: Settlement): number | void;
   /** Send every queued record now instead of waiting for `max_wait`. */
   flush(): void;
+  /**
+   * Some messages were abandoned by their senders: drop their records that are not on the wire yet now (settling
+   * them), rather than when their batch's turn comes. Optional: a sink that holds records briefly need not.
+   */
+  releaseAbandoned?(): void;
   /** Stop timers and retries, release connections. Unsettled records stay unsettled (their messages are not acked). */
   close(): Promise<void>;
 }
