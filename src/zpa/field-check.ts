@@ -131,12 +131,14 @@ export class FieldCheck {
     }
   }
 
-  /** The first time format reads the text in place and it needs no normalising. */
+  /** The first time format reads the text in place and it is already in its canonical spelling. */
   private parsesInPlace(field: FieldSpec, src: string, start: number, end: number): boolean {
     const parser = field.timeFormats[0];
-    if (parser.canonical !== undefined) return false;
-    this.ms = parser.parse(src, start, end);
-    return !Number.isNaN(this.ms);
+    const ms = parser.parse(src, start, end);
+    if (Number.isNaN(ms)) return false;
+    if (parser.canonical !== undefined && (parser.canonicalAt === undefined || !parser.canonicalAt(src, start, end, ms))) return false;
+    this.ms = ms;
+    return true;
   }
 
   private checkNumericTime(field: FieldSpec, raw: string, kind: Kind): boolean {

@@ -14,6 +14,8 @@ export interface TimeParser {
   parse(text: string, start?: number, end?: number): number;
   /** The text this format would print for `ms`, when the format has one canonical spelling worth normalising to. */
   canonical?(ms: number): string;
+  /** With `canonical`: whether `text[start, end)` is exactly the canonical text of `ms` (compared in place). */
+  canonicalAt?(text: string, start: number, end: number, ms: number): boolean;
   /** Whether the value arrives as a JSON number (unix_*), not a string. */
   readonly numeric: boolean;
 }
@@ -81,6 +83,10 @@ function daysInMonth(year: number, month0: number): number {
  * read from `s[b, e)` so a value can be parsed where it sits in the record text.
  */
 export function parseRfc3339(s: string, b = 0, e = s.length): number {
+  if (e - b === 24) {
+    const ms = parseRfc3339Millis(s, b);
+    if (ms === ms) return ms;
+  }
   if (e - b < 20) return NaN;
   const year = digits(s, b, 4);
   const month = digits(s, b + 5, 2);
@@ -118,6 +124,59 @@ export function parseRfc3339(s: string, b = 0, e = s.length): number {
   return epochMs(year, month, day, hour, minute, second, ms) - offsetMin * 60_000;
 }
 
+/** `d` (a character code minus 48, of a character inside the string) is not a decimal digit. */
+function notDigit(d: number): boolean {
+  return d >>> 0 > 9;
+}
+
+/** The day (epoch ms at 00:00 UTC) of the last date parseRfc3339Millis saw: a stream's timestamps share their day. */
+let lastDayKey = -1;
+let lastDayMs = 0;
+
+/**
+ * The common spelling, `2019-05-30T08:20:42.230Z` (24 characters at `b`), read in one pass without calls; NaN for
+ * anything else, which parseRfc3339 then reads the general way (so it decides every case the same).
+ */
+function parseRfc3339Millis(s: string, b: number): number {
+  const z = s.charCodeAt(b + 23);
+  const t = s.charCodeAt(b + 10);
+  if ((z !== 90 && z !== 122) || s.charCodeAt(b + 19) !== 46 || (t !== 84 && t !== 116 && t !== 32)) return NaN;
+  if (s.charCodeAt(b + 4) !== 45 || s.charCodeAt(b + 7) !== 45 || s.charCodeAt(b + 13) !== 58 || s.charCodeAt(b + 16) !== 58) return NaN;
+  const y0 = s.charCodeAt(b) - 48;
+  const y1 = s.charCodeAt(b + 1) - 48;
+  const y2 = s.charCodeAt(b + 2) - 48;
+  const y3 = s.charCodeAt(b + 3) - 48;
+  const mo0 = s.charCodeAt(b + 5) - 48;
+  const mo1 = s.charCodeAt(b + 6) - 48;
+  const d0 = s.charCodeAt(b + 8) - 48;
+  const d1 = s.charCodeAt(b + 9) - 48;
+  const h0 = s.charCodeAt(b + 11) - 48;
+  const h1 = s.charCodeAt(b + 12) - 48;
+  const mi0 = s.charCodeAt(b + 14) - 48;
+  const mi1 = s.charCodeAt(b + 15) - 48;
+  const s0 = s.charCodeAt(b + 17) - 48;
+  const s1 = s.charCodeAt(b + 18) - 48;
+  const f0 = s.charCodeAt(b + 20) - 48;
+  const f1 = s.charCodeAt(b + 21) - 48;
+  const f2 = s.charCodeAt(b + 22) - 48;
+  if (notDigit(y0) || notDigit(y1) || notDigit(y2) || notDigit(y3) || notDigit(mo0) || notDigit(mo1) || notDigit(d0) || notDigit(d1)) return NaN;
+  if (notDigit(h0) || notDigit(h1) || notDigit(mi0) || notDigit(mi1) || notDigit(s0) || notDigit(s1) || notDigit(f0) || notDigit(f1) || notDigit(f2)) return NaN;
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const month = mo0 * 10 + mo1;
+  const day = d0 * 10 + d1;
+  const hour = h0 * 10 + h1;
+  const minute = mi0 * 10 + mi1;
+  const second = s0 * 10 + s1;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return NaN;
+  const dayKey = (year * 16 + month) * 32 + day;
+  if (dayKey !== lastDayKey) {
+    if (day > daysInMonth(year, month - 1)) return NaN;
+    lastDayMs = epochMs(year, month, day, 0, 0, 0, 0);
+    lastDayKey = dayKey;
+  }
+  return lastDayMs + hour * 3_600_000 + minute * 60_000 + second * 1000 + f0 * 100 + f1 * 10 + f2;
+}
+
 /** Slots of the parsed date: year, month (1-12), day, hour, minute, second. */
 const enum Slot {
   Year,
@@ -148,6 +207,16 @@ const NUMERIC: Record<string, NumericDirective> = {
 
 type Part = { literal: string } | { directive: string; numeric: NumericDirective | undefined };
 
+/** A part compiled for parsing in place: a literal's character code, a name table, or a numeric directive. */
+interface CompiledPart {
+  /** Literal: its character code; -1 for a directive. */
+  readonly code: number;
+  /** %a or %b: the names, and whether they are weekdays. */
+  readonly names: readonly string[] | undefined;
+  readonly weekday: boolean;
+  readonly numeric: NumericDirective | undefined;
+}
+
 const SUPPORTED = ['a', 'b', ...Object.keys(NUMERIC)];
 
 function compileStrftime(format: string): TimeParser {
@@ -163,72 +232,128 @@ function compileStrftime(format: string): TimeParser {
     }
     parts.push({ directive: d, numeric: NUMERIC[d] });
   }
+  const compiled: CompiledPart[] = parts.map((part) =>
+    'literal' in part
+      ? { code: part.literal.charCodeAt(0), names: undefined, weekday: false, numeric: undefined }
+      : { code: -1, names: part.directive === 'a' ? DAY_NAMES : part.directive === 'b' ? MONTH_NAMES : undefined, weekday: part.directive === 'a', numeric: part.numeric },
+  );
   // A stream's records share their second-resolution timestamp many at a time: remember the last one.
   let lastText = '';
   let lastMs = NaN;
   let lastCanonicalMs = NaN;
   let lastCanonical = '';
+  const canonical = (ms: number): string => {
+    if (ms !== lastCanonicalMs) {
+      lastCanonicalMs = ms;
+      lastCanonical = renderStrftime(parts, new Date(ms));
+    }
+    return lastCanonical;
+  };
   return {
     format,
     numeric: false,
     parse(text, start = 0, end = text.length) {
-      const t = start === 0 && end === text.length ? text : text.slice(start, end);
-      if (t !== lastText) {
-        lastText = t;
-        lastMs = parseStrftime(parts, t);
+      // Compared in place: `indexOf` from `start` finds the last text there when it is there.
+      if (end - start !== lastText.length || text.indexOf(lastText, start) !== start) {
+        lastText = text.slice(start, end);
+        lastMs = parseStrftime(compiled, text, start, end);
       }
       return lastMs;
     },
-    canonical(ms) {
-      if (ms !== lastCanonicalMs) {
-        lastCanonicalMs = ms;
-        lastCanonical = renderStrftime(parts, new Date(ms));
-      }
-      return lastCanonical;
+    canonical,
+    canonicalAt(text, start, end, ms) {
+      const c = canonical(ms);
+      return c.length === end - start && text.indexOf(c, start) === start;
     },
   };
 }
 
-const slots = [0, 0, 0, 0, 0, 0];
+/** The character code at `i` of `s[.., end)`: NaN past the end, as charCodeAt gives past the end of a string. */
+function codeAt(s: string, i: number, end: number): number {
+  return i < end ? s.charCodeAt(i) : NaN;
+}
 
-/** strptime semantics: a space in the format matches one or more spaces; `%e` and `%d` take an optional pad space. */
-function parseStrftime(parts: readonly Part[], s: string): number {
-  slots.fill(-1);
-  slots[Slot.Hour] = slots[Slot.Minute] = slots[Slot.Second] = 0;
+/** digits() of `s[.., end)`: what it returns for the text cut at `end`. */
+function digitsUpTo(s: string, at: number, count: number, end: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = codeAt(s, i, end) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Reads `s[start, end)` where it sits, with strptime semantics: a space in the format matches one or more spaces;
+ * `%e` and `%d` take an optional pad space.
+ */
+function parseStrftime(parts: readonly CompiledPart[], s: string, start: number, end: number): number {
+  let year = -1;
+  let month = -1;
+  let day = -1;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
   let weekday = -1;
-  let i = 0;
-  for (const part of parts) {
-    if ('literal' in part) {
-      if (s[i] !== part.literal) return NaN;
+  let i = start;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p];
+    if (part.code >= 0) {
+      if (codeAt(s, i, end) !== part.code) return NaN;
       i++;
-      if (part.literal === ' ') while (s[i] === ' ') i++;
+      if (part.code === 32) while (codeAt(s, i, end) === 32) i++;
       continue;
     }
     const n = part.numeric;
     if (n === undefined) {
-      const names = part.directive === 'a' ? DAY_NAMES : MONTH_NAMES;
-      const index = names.indexOf(s.slice(i, i + 3));
+      const index = nameAt(part.names!, s, i, end);
       if (index < 0) return NaN;
-      if (part.directive === 'a') weekday = index;
-      else slots[Slot.Month] = index + 1;
+      if (part.weekday) weekday = index;
+      else month = index + 1;
       i += 3;
       continue;
     }
     let width = n.width;
     if (n.slot === Slot.Day) {
-      if (s[i] === ' ') i++;
-      if (digits(s, i, 2) < 0) width = 1;
+      if (codeAt(s, i, end) === 32) i++;
+      if (digitsUpTo(s, i, 2, end) < 0) width = 1;
     }
-    const value = digits(s, i, width);
+    const value = digitsUpTo(s, i, width, end);
     if (value < n.min || value > n.max) return NaN;
-    slots[n.slot] = value;
+    switch (n.slot) {
+      case Slot.Year: year = value; break;
+      case Slot.Month: month = value; break;
+      case Slot.Day: day = value; break;
+      case Slot.Hour: hour = value; break;
+      case Slot.Minute: minute = value; break;
+      case Slot.Second: second = value; break;
+    }
     i += width;
   }
-  const [year, month, day, hour, minute, second] = slots;
-  if (i !== s.length || year < 0 || month < 1 || day < 1 || day > daysInMonth(year, month - 1)) return NaN;
+  if (i !== end || year < 0 || month < 1 || day < 1 || day > daysInMonth(year, month - 1)) return NaN;
   const ms = epochMs(year, month, day, hour, minute, second, 0);
-  if (weekday >= 0 && new Date(ms).getUTCDay() !== weekday) return NaN;
+  if (weekday >= 0 && weekdayOf(ms) !== weekday) return NaN;
   return ms;
+}
+
+/** The index of the three-letter name at `s[i, i + 3)` (before `end`), or -1. */
+function nameAt(names: readonly string[], s: string, i: number, end: number): number {
+  if (i + 3 > end) return -1;
+  const c0 = s.charCodeAt(i);
+  const c1 = s.charCodeAt(i + 1);
+  const c2 = s.charCodeAt(i + 2);
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
+    if (name.charCodeAt(0) === c0 && name.charCodeAt(1) === c1 && name.charCodeAt(2) === c2) return k;
+  }
+  return -1;
+}
+
+/** Day of the week of epoch ms (0 = Sunday), as Date#getUTCDay gives it. */
+function weekdayOf(ms: number): number {
+  const days = Math.floor(ms / 86_400_000);
+  return (((days + 4) % 7) + 7) % 7;
 }
 
 function pad2(n: number, fill: string): string {
