@@ -28,6 +28,10 @@ export class Enricher {
   /** Unique per process start: row ids from replicas and restarts do not collide. */
   private readonly rowIdBase = randomBytes(8).toString('hex');
   private rowCounter = 0;
+  /** The constant text around the per-record values: `,"p_row_id":"<base>`, `","p_event_time":"`, ... */
+  private readonly rowIdStart: string;
+  private readonly eventTimeStart: string;
+  private readonly parseTimeStart: string;
   private lastParseMs = NaN;
   private lastParseIso = '';
   private lastEventMs = NaN;
@@ -39,6 +43,9 @@ export class Enricher {
   constructor(options: ZpaOptions = {}) {
     this.prefix = options.prefix ?? 'p_';
     this.indicatorKeys = INDICATOR_LISTS.map((l) => `,"${this.prefix}any_${l}":[`);
+    this.rowIdStart = `,"${this.prefix}row_id":"${this.rowIdBase}`;
+    this.eventTimeStart = `","${this.prefix}event_time":"`;
+    this.parseTimeStart = `","${this.prefix}parse_time":"`;
     this.staticMembers = Object.entries(options.staticFields ?? {})
       .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
       .join('');
@@ -54,13 +61,13 @@ export class Enricher {
     }
     const parseIso = this.parseIso(parseMs);
     const eventIso = eventMs === parseMs ? parseIso : this.eventIso(eventMs);
-    let out = `${logType},"${p}row_id":"${this.rowIdBase}${(this.rowCounter++).toString(16)}","${p}event_time":"${eventIso}","${p}parse_time":"${parseIso}"`;
+    let out = logType + this.rowIdStart + (this.rowCounter++).toString(16) + this.eventTimeStart + eventIso + this.parseTimeStart + parseIso + '"';
     const lists = indicators.lists;
     for (let i = 0; i < lists.length; i++) {
       const l = lists[i];
       if (l.length === 0) continue;
       out += this.indicatorKeys[i];
-      for (let j = 0; j < l.length; j++) out += (j === 0 ? '' : ',') + JSON.stringify(l[j]);
+      for (let j = 0; j < l.length; j++) out += (j === 0 ? '' : ',') + jsonString(l[j]);
       out += ']';
     }
     out += this.ctxMembers(ctx);
@@ -72,7 +79,7 @@ export class Enricher {
   private eventIso(ms: number): string {
     if (ms !== this.lastEventMs) {
       this.lastEventMs = ms;
-      this.lastEventIso = new Date(ms).toISOString();
+      this.lastEventIso = this.isoTime.format(ms);
     }
     return this.lastEventIso;
   }
@@ -80,10 +87,12 @@ export class Enricher {
   private parseIso(ms: number): string {
     if (ms !== this.lastParseMs) {
       this.lastParseMs = ms;
-      this.lastParseIso = new Date(ms).toISOString();
+      this.lastParseIso = this.isoTime.format(ms);
     }
     return this.lastParseIso;
   }
+
+  private readonly isoTime = new IsoTime();
 
   /** Records of one message share their context: render it once per message. */
   private ctxMembers(ctx: RecordContext): string {
@@ -93,5 +102,44 @@ export class Enricher {
       this.lastCtxMembers = `,"${this.prefix}source_address":${JSON.stringify(ctx.source)},"${this.prefix}fluent_tag":${JSON.stringify(ctx.tag)}`;
     }
     return this.lastCtxMembers;
+  }
+}
+
+/** JSON.stringify of a string: the string in quotes when it holds nothing JSON.stringify would escape. */
+export function jsonString(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
+  }
+  return '"' + v + '"';
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+/** Years 0000-9999, where toISOString writes four-digit years. */
+const ISO_MIN_MS = new Date(0).setUTCFullYear(0, 0, 1);
+const ISO_MAX_MS = new Date(0).setUTCFullYear(9999, 11, 31) + DAY_MS - 1;
+
+/** Date#toISOString with the date part kept per day and the time of day from tables: no Date per call. */
+export class IsoTime {
+  private day = NaN;
+  private dayText = '';
+
+  format(ms: number): string {
+    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayText = new Date(day * DAY_MS).toISOString().slice(0, 11); // 2026-11-23T
+    }
+    let rest = ms - day * DAY_MS;
+    const millis = rest % 1000;
+    rest = (rest - millis) / 1000;
+    const second = rest % 60;
+    rest = (rest - second) / 60;
+    const minute = rest % 60;
+    const hour = (rest - minute) / 60;
+    return this.dayText + TWO_DIGITS[hour] + ':' + TWO_DIGITS[minute] + ':' + TWO_DIGITS[second] + '.' + THREE_DIGITS[millis] + 'Z';
   }
 }
