@@ -215,6 +215,8 @@ interface CompiledPart {
   readonly names: readonly string[] | undefined;
   readonly weekday: boolean;
   readonly numeric: NumericDirective | undefined;
+  /** %e: printed with a space pad (else a zero pad). */
+  readonly spacePad: boolean;
 }
 
 const SUPPORTED = ['a', 'b', ...Object.keys(NUMERIC)];
@@ -234,8 +236,14 @@ function compileStrftime(format: string): TimeParser {
   }
   const compiled: CompiledPart[] = parts.map((part) =>
     'literal' in part
-      ? { code: part.literal.charCodeAt(0), names: undefined, weekday: false, numeric: undefined }
-      : { code: -1, names: part.directive === 'a' ? DAY_NAMES : part.directive === 'b' ? MONTH_NAMES : undefined, weekday: part.directive === 'a', numeric: part.numeric },
+      ? { code: part.literal.charCodeAt(0), names: undefined, weekday: false, numeric: undefined, spacePad: false }
+      : {
+          code: -1,
+          names: part.directive === 'a' ? DAY_NAMES : part.directive === 'b' ? MONTH_NAMES : undefined,
+          weekday: part.directive === 'a',
+          numeric: part.numeric,
+          spacePad: part.directive === 'e',
+        },
   );
   // A stream's records share their second-resolution timestamp many at a time: remember the last one.
   let lastText = '';
@@ -262,10 +270,81 @@ function compileStrftime(format: string): TimeParser {
     },
     canonical,
     canonicalAt(text, start, end, ms) {
+      const verdict = matchesRendering(compiled, text, start, end, ms);
+      if (verdict >= 0) return verdict === 1;
       const c = canonical(ms);
       return c.length === end - start && text.indexOf(c, start) === start;
     },
   };
+}
+
+/** The UTC calendar fields of the day last asked for (a stream's times share their day). */
+const civil = { day: NaN, year: 0, month: 0, date: 0, weekday: 0 };
+
+function civilDay(day: number): void {
+  if (day === civil.day) return;
+  // Civil from days (H. Hinnant), the inverse of epochMs.
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  civil.day = day;
+  civil.date = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  civil.month = month;
+  civil.year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  civil.weekday = weekdayOf(day * 86_400_000);
+}
+
+/**
+ * Whether `text[start, end)` is what renderStrftime prints for `ms`, compared part by part without printing it:
+ * 1 or 0; -1 when this cannot tell (a year outside 0000-9999), and the caller renders.
+ */
+function matchesRendering(parts: readonly CompiledPart[], text: string, start: number, end: number, ms: number): number {
+  if (!Number.isInteger(ms)) return -1;
+  const day = Math.floor(ms / 86_400_000);
+  civilDay(day);
+  if (civil.year < 0 || civil.year > 9999) return -1;
+  const seconds = Math.floor((ms - day * 86_400_000) / 1000);
+  let i = start;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p];
+    if (part.code >= 0) {
+      if (i >= end || text.charCodeAt(i) !== part.code) return 0;
+      i++;
+      continue;
+    }
+    const n = part.numeric;
+    if (n === undefined) {
+      const name = part.names![part.weekday ? civil.weekday : civil.month - 1];
+      if (i + 3 > end || text.charCodeAt(i) !== name.charCodeAt(0) || text.charCodeAt(i + 1) !== name.charCodeAt(1) || text.charCodeAt(i + 2) !== name.charCodeAt(2)) return 0;
+      i += 3;
+      continue;
+    }
+    let value: number;
+    switch (n.slot) {
+      case Slot.Year: value = civil.year; break;
+      case Slot.Month: value = civil.month; break;
+      case Slot.Day: value = civil.date; break;
+      case Slot.Hour: value = Math.floor(seconds / 3600); break;
+      case Slot.Minute: value = Math.floor(seconds / 60) % 60; break;
+      default: value = seconds % 60; break;
+    }
+    // Printed: four digits for %Y, else two, the first a pad (space for %e, zero otherwise) below 10.
+    const width = n.slot === Slot.Year ? 4 : 2;
+    if (i + width > end) return 0;
+    for (let k = width - 1; k >= 0; k--) {
+      const c = text.charCodeAt(i + k);
+      const digit = value % 10;
+      value = (value - digit) / 10;
+      const expected = k === 0 && width === 2 && digit === 0 && value === 0 && part.spacePad ? 32 : 48 + digit;
+      if (c !== expected) return 0;
+    }
+    i += width;
+  }
+  return i === end ? 1 : 0;
 }
 
 /** The character code at `i` of `s[.., end)`: NaN past the end, as charCodeAt gives past the end of a string. */
