@@ -68,7 +68,8 @@ function readOptions(value: RawValue | undefined): ForwardOptions {
   }
   const signal = value.get('fluent_signal');
   return {
-    chunk: chunk == null ? undefined : chunk instanceof RawString ? chunk : new RawString(Buffer.from(chunk)),
+    // A copy of the few bytes: a view would keep the whole request buffer (megabytes) alive until the ack.
+    chunk: chunk == null ? undefined : new RawString(Buffer.from(chunk instanceof RawString ? chunk.bytes : chunk)),
     compressed: compressed instanceof RawString ? compressed.text : undefined,
     signal: typeof signal === 'number' ? signal : 0,
   };
