@@ -8,7 +8,7 @@ import { Histogram } from './ops/histogram.js';
 import { Dispatcher, type Delivery, type Rejection } from './pipeline/dispatcher.js';
 import { createSink } from './sinks/config.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
-import type { Sink } from './sinks/sink.js';
+import { countBy, type Sink } from './sinks/sink.js';
 import { ZpaProcessor, loadSchemas } from './zpa/index.js';
 
 /** Bounds (seconds) of the ack latency histogram. */
@@ -16,9 +16,9 @@ export const ACK_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 
 /** Records seen by the processor, by log type (and by reason for rejections). */
 export interface RecordStats {
-  accepted: Map<string, number>;
+  accepted: Record<string, number>;
   /** Keyed by `${logType}\t${reason}`; logType is "unknown" when unclassified. */
-  rejected: Map<string, number>;
+  rejected: Record<string, number>;
 }
 
 export interface RelayOptions {
@@ -38,7 +38,7 @@ export class Relay {
   readonly dispatcher: Dispatcher;
   readonly deadLetter: DeadLetterWriter;
   readonly sinks: Sink[];
-  readonly records: RecordStats = { accepted: new Map(), rejected: new Map() };
+  readonly records: RecordStats = { accepted: {}, rejected: {} };
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
   readonly ackLatency = new Histogram(ACK_LATENCY_BUCKETS);
   private readonly processor: ZpaProcessor;
@@ -111,18 +111,14 @@ export class Relay {
       const outcome = this.processor.process(entry.record, context);
       if (outcome.ok) {
         deliveries.push({ json: outcome.json, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, recordEnd: outcome.recordEnd, tag, source });
-        count(this.records.accepted, outcome.logType);
+        countBy(this.records.accepted, outcome.logType);
       } else {
         rejections.push({ logType: outcome.logType, reason: outcome.reason, detail: outcome.detail, raw: outcome.raw, tag, source });
-        count(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
+        countBy(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
       }
     }
     const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal, awaited: message.chunk !== undefined });
     if (this.dispatcher.saturated) this.receiver.pause();
     return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
   }
-}
-
-function count(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
 }

@@ -144,6 +144,7 @@ describe('several relay processes (workers)', () => {
       assert.match(metrics, /^zpa_relay_forward_entries_total 300$/m);
       assert.match(metrics, /^zpa_relay_records_received_total\{log_type="Zscaler.ZPA.UserStatus"\} 300$/m);
       assert.match(metrics, /^zpa_relay_forward_connections_accepted_total 6$/m);
+      assert.match(metrics, /^zpa_relay_sink_records_delivered_total\{sink="out",log_type="Zscaler.ZPA.UserStatus"\} 300$/m);
     } finally {
       child.kill('SIGTERM');
     }

@@ -42,7 +42,7 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
   it('an ack is sent only after the SIEM answered 2xx for every record of the message', async () => {
     const target = await HttpTarget.create();
     target.respond = () => ({ status: 200, body: '{}', delayMs: 300 });
-    const { port, stop } = await startRelay(target);
+    const { relay, port, stop } = await startRelay(target);
     try {
       const generator = new LssGenerator();
       const random = seededRandom(3);
@@ -55,6 +55,7 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
       const lines = bodies(target);
       assert.equal(lines.length, 50);
       assert.ok(lines.every((line) => line.includes('"p_log_type":"Zscaler.ZPA.UserActivity"')));
+      assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_sink_records_delivered_total\{sink="siem",log_type="Zscaler.ZPA.UserActivity"\} 50/);
       client.close();
     } finally {
       await stop();
@@ -103,6 +104,7 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
       const metrics = relayMetrics(snapshotOf(relay));
       assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="Zscaler.ZPA.UserActivity",reason="invalid"\} 2/);
       assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="unknown",reason="unclassified"\} 1/);
+      assert.match(metrics, /zpa_relay_dead_letters_total\{log_type="Zscaler.ZPA.UserActivity",reason="invalid"\} 2/);
       assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_forward_acks_total 1/);
     } finally {
       await stop();

@@ -2,6 +2,14 @@ import { ACK_LATENCY_BUCKETS } from '../relay.js';
 import { MetricsText } from './metrics.js';
 import type { RelaySnapshot } from './snapshot.js';
 
+/** Counts keyed `${logType}\t${reason}` as labelled samples. */
+function byLogTypeAndReason(counts: Record<string, number>): [Record<string, string>, number][] {
+  return Object.entries(counts).map(([key, n]) => {
+    const [logType, reason] = key.split('\t');
+    return [{ log_type: logType, reason }, n];
+  });
+}
+
 /** Every counter of the relay (one process, or the sum of its workers), as Prometheus metrics. */
 export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
   const { receiver, dispatcher, deadLetter } = snapshot;
@@ -14,18 +22,20 @@ export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
       'records_rejected_total',
       'counter',
       'Records rejected by parsing, classification or validation (dead-lettered), by log type and reason.',
-      Object.entries(snapshot.records.rejected).map(([key, n]) => {
-        const [logType, reason] = key.split('\t');
-        return [{ log_type: logType, reason }, n];
-      }),
+      byLogTypeAndReason(snapshot.records.rejected),
     )
-    .add('dead_letters_total', 'counter', 'Dead letters written, by reason.', Object.entries(deadLetter.byReason).map(([reason, n]) => [{ reason }, n]))
+    .add('dead_letters_total', 'counter', 'Dead letters written (by the processor or a sink), by log type and reason.', byLogTypeAndReason(deadLetter.byLogTypeAndReason))
     .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', deadLetter.failed);
 
   const perSink = (pick: (stats: RelaySnapshot['sinks'][string]) => number): [Record<string, string>, number][] =>
     sinks.map(([name, stats]) => [{ sink: name }, pick(stats)]);
   out
-    .add('sink_records_delivered_total', 'counter', 'Records delivered (2xx), per sink.', perSink((s) => s.recordsDelivered))
+    .add(
+      'sink_records_delivered_total',
+      'counter',
+      'Records delivered (2xx), per sink and log type.',
+      sinks.flatMap(([name, stats]) => Object.entries(stats.deliveredByLogType).map(([logType, n]) => [{ sink: name, log_type: logType }, n] as [Record<string, string>, number])),
+    )
     .add('sink_records_dead_lettered_total', 'counter', 'Records a sink gave up on (dead-lettered), per sink.', perSink((s) => s.recordsDeadLettered))
     .add('sink_records_queued', 'gauge', 'Records waiting in a batch, per sink.', perSink((s) => s.recordsQueued))
     .add('sink_batches_total', 'counter', 'Batches sent, per sink.', perSink((s) => s.batches))

@@ -19,7 +19,7 @@ export interface RelaySnapshot {
 
 export function snapshotOf(relay: Relay): RelaySnapshot {
   return structuredClone({
-    records: { accepted: Object.fromEntries(relay.records.accepted), rejected: Object.fromEntries(relay.records.rejected) },
+    records: relay.records,
     receiver: { ...relay.receiver.stats, connections: relay.receiver.connectionCount },
     dispatcher: relay.dispatcher.stats,
     deadLetter: relay.deadLetter.stats,

@@ -1,7 +1,7 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
-import type { Settlement } from './sink.js';
+import { countBy, type Settlement } from './sink.js';
 
 /** Why a record could not be delivered, with what is needed to inspect or replay it. */
 export interface DeadLetter {
@@ -37,12 +37,13 @@ export interface DeadLetterStats {
   written: number;
   /** Dead letters whose write failed: their messages were not acked. */
   failed: number;
-  byReason: Record<string, number>;
+  /** Keyed by `${logType}\t${reason}`; logType is "unknown" when the record was not classified. */
+  byLogTypeAndReason: Record<string, number>;
 }
 
 /** Writes one NDJSON line per dead letter: `{time, reason, detail, log_type, tag, source, raw, sink?, status?, response?}`. */
 export class DeadLetterWriter {
-  readonly stats: DeadLetterStats = { written: 0, failed: 0, byReason: {} };
+  readonly stats: DeadLetterStats = { written: 0, failed: 0, byLogTypeAndReason: {} };
   private readonly lines: LineWriter;
 
   constructor(config: DeadLetterConfig, logger?: pino.Logger) {
@@ -63,7 +64,7 @@ export class DeadLetterWriter {
 
   /** Queue a dead letter; `settlement.settle()` runs once it is written, `settlement.fail()` if the write fails. */
   write(letter: DeadLetter, settlement: Settlement): void {
-    this.stats.byReason[letter.reason] = (this.stats.byReason[letter.reason] ?? 0) + 1;
+    countBy(this.stats.byLogTypeAndReason, `${letter.logType ?? 'unknown'}\t${letter.reason}`);
     this.lines.write(
       JSON.stringify({
         time: new Date().toISOString(),

@@ -1,7 +1,7 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
-import { emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
+import { countBy, emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
 
 /**
  * `type: file`: NDJSON of the enriched records, one per line, to stdout (`path: "-"`, the default) or appended to a
@@ -46,7 +46,17 @@ export class FileSink implements Sink {
 
   write(record: Delivery, settlement: Settlement): void {
     this.stats.recordsQueued++;
-    this.lines.write(record.json, settlement);
+    const { deliveredByLogType } = this.stats;
+    this.lines.write(record.json, {
+      settle() {
+        countBy(deliveredByLogType, record.logType);
+        settlement.settle();
+      },
+      fail: (error) => settlement.fail(error),
+      get abandoned() {
+        return settlement.abandoned;
+      },
+    });
   }
 
   flush(): void {

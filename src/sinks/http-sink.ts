@@ -6,7 +6,7 @@ import { createHttpClient } from './http-client.js';
 import type { HttpSinkConfig } from './http-config.js';
 import type { BatchItem, ItemResults, Preset } from './preset.js';
 import { backoffDelay, retryAfterMs, type RetryPolicy } from './retry.js';
-import { emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
+import { countBy, emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
 
 interface Batch {
   items: BatchItem[];
@@ -382,7 +382,10 @@ export class HttpSink implements Sink {
   private delivered(items: BatchItem[], attempt: number): void {
     this.stats.recordsDelivered += items.length;
     this.stats.recordsQueued -= items.length;
-    for (const item of items) item.entry.settlement.settle();
+    for (const item of items) {
+      countBy(this.stats.deliveredByLogType, item.entry.record.logType);
+      item.entry.settlement.settle();
+    }
     if (attempt > 0 && items.length > 0) this.logger?.info({ records: items.length, attempts: attempt + 1 }, 'batch delivered after retries');
   }
 

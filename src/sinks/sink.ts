@@ -42,6 +42,8 @@ export interface SinkEntry {
 /** Plain-number counters the metrics module reads. */
 export interface SinkStats {
   recordsDelivered: number;
+  /** The same, by log type (Panther name). */
+  deliveredByLogType: Record<string, number>;
   recordsDeadLettered: number;
   /** Dropped before sending because the sender abandoned the message (it will resend). */
   recordsAbandoned: number;
@@ -67,6 +69,7 @@ export interface SinkStats {
 export function emptySinkStats(): SinkStats {
   return {
     recordsDelivered: 0,
+    deliveredByLogType: {},
     recordsDeadLettered: 0,
     recordsAbandoned: 0,
     recordsQueued: 0,
@@ -112,4 +115,9 @@ export function logTypeFilter(logTypes: readonly string[] | undefined): (logType
 /** The logger a sink writes with: `sink` bound once (the caller may have bound it already; pino would repeat the key). */
 export function sinkLogger(logger: pino.Logger | undefined, name: string): pino.Logger | undefined {
   return logger && (logger.bindings().sink === name ? logger : logger.child({ sink: name }));
+}
+
+/** Adds one to `counts[key]`. */
+export function countBy(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }
