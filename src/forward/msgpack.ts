@@ -117,8 +117,22 @@ export interface FramerLimits {
 }
 
 /**
- * Finds the end of one top-level msgpack object in a growing buffer by walking headers only, resumably: a message
- * arriving in many reads is walked once in total, not once per read (the quadratic trap of stream decoders).
+ * Bytes received so far for the object being scanned, possibly spread over several buffers. `window(pos)` points
+ * `buf`/`at`/`end` at the bytes from absolute position `pos` on, contiguous for at least a header's 9 bytes (or to the
+ * end of what was received); positions only move forward within one object.
+ */
+export interface ByteSource {
+  readonly length: number;
+  buf: Buffer;
+  at: number;
+  end: number;
+  window(pos: number): void;
+}
+
+/**
+ * Finds the end of one top-level msgpack object in bytes that arrive piece by piece, by walking headers only,
+ * resumably: a message arriving in many reads is walked once in total, not once per read (the quadratic trap of
+ * stream decoders), and str/bin payloads are skipped by their length.
  */
 export class ObjectScanner {
   private pos = 0;
@@ -127,32 +141,30 @@ export class ObjectScanner {
 
   constructor(private readonly limits: FramerLimits) {}
 
-  /** Resets for the next object, which starts at offset 0 of the (new) buffer. */
+  /** Resets for the next object, which starts at position 0 of the source. */
   reset(): void {
     this.pos = 0;
     this.pending.length = 0;
     this.skipUntil = 0;
   }
 
-  /** The scan position: how many bytes of the current object have been walked. */
-  get scanned(): number {
-    return this.pos;
-  }
-
   /**
-   * Walks `buf[0, end)` from where the last call stopped. Returns the object's length once it is complete, else
+   * Walks the source from where the last call stopped. Returns the object's length once it is complete, else
    * INCOMPLETE. Throws ProtocolError when the object breaks a limit or is not msgpack.
    */
-  scan(buf: Buffer, end: number): number {
+  scan(source: ByteSource): number {
     const { maxBytes, maxDepth } = this.limits;
+    const total = source.length;
     if (this.skipUntil > 0) {
-      if (end < this.skipUntil) return INCOMPLETE;
+      if (total < this.skipUntil) return INCOMPLETE;
       this.pos = this.skipUntil;
       this.skipUntil = 0;
       if (this.finishOne()) return this.pos;
     }
     for (;;) {
-      if (!readHead(buf, this.pos, end)) return INCOMPLETE;
+      if (this.pos >= total) return INCOMPLETE;
+      source.window(this.pos);
+      if (!readHead(source.buf, source.at, source.end)) return INCOMPLETE;
       const { headBytes, bodyBytes, children } = head;
       const next = this.pos + headBytes + bodyBytes;
       // Each child takes at least one byte, so a declared count or length past the limit can never fit.
@@ -165,7 +177,7 @@ export class ObjectScanner {
         this.pending.push(children);
         continue;
       }
-      if (next > end) {
+      if (next > total) {
         this.skipUntil = next;
         return INCOMPLETE;
       }
