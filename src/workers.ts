@@ -19,18 +19,25 @@ export function workerCount(config: Config): { count: number; reason?: string } 
   return { count: wanted };
 }
 
-/** Stops the relay on SIGTERM/SIGINT, then runs `after`; a second signal does not start a second stop. */
-function onSignals(relay: Relay, config: Config, logger: Logger, after: () => Promise<void>): void {
+/** Runs `stop` on the first SIGTERM or SIGINT; a second signal does not start a second stop. */
+function onStopSignal(stop: (signal: NodeJS.Signals) => Promise<void>): void {
   let stopping = false;
-  const stop = async (signal: string) => {
+  const once = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    void stop(signal);
+  };
+  process.on('SIGTERM', once);
+  process.on('SIGINT', once);
+}
+
+/** Stops the relay on SIGTERM/SIGINT, then runs `after`. */
+function onSignals(relay: Relay, config: Config, logger: Logger, after: () => Promise<void>): void {
+  onStopSignal(async (signal) => {
     logger.info({ signal, timeoutMs: config.shutdown_timeout }, 'shutting down: flushing and settling before exit');
     await relay.stop(config.shutdown_timeout);
     await after();
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 function exitAfterLogs(logger: Logger, code: number): void {
@@ -118,8 +125,8 @@ export async function runPrimary(config: Config, logger: Logger, count: number):
     : undefined;
   if (ops) logger.info({ port: await ops.start(config.ops.host, config.ops.port), workers: count }, 'serving /metrics, /healthz, /readyz');
 
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  onStopSignal(async (signal) => {
+    if (stopping) return; // already stopping because a worker failed to start
     stopping = true;
     logger.info({ signal, workers: count }, 'shutting down: every worker flushes and settles before exit');
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
@@ -133,7 +140,5 @@ export async function runPrimary(config: Config, logger: Logger, count: number):
     await ops?.stop();
     logger.info('stopped');
     exitAfterLogs(logger, 0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }

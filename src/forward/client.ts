@@ -3,18 +3,10 @@ import net from 'node:net';
 import { Packr } from 'msgpackr';
 import { EventTime } from './event-time.js';
 import { FrameReader } from './frame-reader.js';
-import { RawString, decodeRaw, encode } from './msgpack.js';
+import { RawString, arrayHeader, decodeRaw, encode } from './msgpack.js';
 
 const packr = new Packr({ useRecords: false });
 const EMPTY_MAP32 = Buffer.from('df00000000', 'hex');
-
-function arrayHeader(length: number): Buffer {
-  if (length < 16) return Buffer.of(0x90 | length);
-  const header = Buffer.alloc(5);
-  header[0] = 0xdd;
-  header.writeUInt32BE(length, 1);
-  return header;
-}
 
 function eventTimeBytes(time: EventTime): Buffer {
   const bytes = Buffer.alloc(10);

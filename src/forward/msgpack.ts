@@ -286,8 +286,13 @@ function encodeInto(value: Encodable, parts: Buffer[]): void {
     }
     return;
   }
-  parts.push(lengthHeader(value.length, 0x90, 15, -1, 0xdc, 0xdd));
+  parts.push(arrayHeader(value.length));
   for (const item of value) encodeInto(item, parts);
+}
+
+/** The smallest array header for `length` items (fixarray, array16 or array32), as Fluent Bit writes it. */
+export function arrayHeader(length: number): Buffer {
+  return lengthHeader(length, 0x90, 15, -1, 0xdc, 0xdd);
 }
 
 function lengthHeader(length: number, fixBase: number, fixMax: number, op8: number, op16: number, op32: number): Buffer {

@@ -27,15 +27,13 @@ export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
     .add('dead_letters_total', 'counter', 'Dead letters written (by the processor or a sink), by log type and reason.', byLogTypeAndReason(deadLetter.byLogTypeAndReason))
     .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', deadLetter.failed);
 
-  const perSink = (pick: (stats: RelaySnapshot['sinks'][string]) => number): [Record<string, string>, number][] =>
-    sinks.map(([name, stats]) => [{ sink: name }, pick(stats)]);
+  type SinkStats = RelaySnapshot['sinks'][string];
+  const perSink = (pick: (stats: SinkStats) => number): [Record<string, string>, number][] => sinks.map(([name, stats]) => [{ sink: name }, pick(stats)]);
+  /** Per sink and per key of one of its count maps, the key under `label`. */
+  const perSinkBy = (label: string, pick: (stats: SinkStats) => Record<string, number>): [Record<string, string>, number][] =>
+    sinks.flatMap(([name, stats]) => Object.entries(pick(stats)).map(([key, n]) => [{ sink: name, [label]: key }, n] as [Record<string, string>, number]));
   out
-    .add(
-      'sink_records_delivered_total',
-      'counter',
-      'Records delivered (2xx), per sink and log type.',
-      sinks.flatMap(([name, stats]) => Object.entries(stats.deliveredByLogType).map(([logType, n]) => [{ sink: name, log_type: logType }, n] as [Record<string, string>, number])),
-    )
+    .add('sink_records_delivered_total', 'counter', 'Records delivered (2xx), per sink and log type.', perSinkBy('log_type', (s) => s.deliveredByLogType))
     .add('sink_records_dead_lettered_total', 'counter', 'Records a sink gave up on (dead-lettered), per sink.', perSink((s) => s.recordsDeadLettered))
     .add('sink_records_queued', 'gauge', 'Records waiting in a batch, per sink.', perSink((s) => s.recordsQueued))
     .add('sink_batches_total', 'counter', 'Batches sent, per sink.', perSink((s) => s.batches))
@@ -43,12 +41,7 @@ export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
     .add('sink_bytes_sent_total', 'counter', 'Request body bytes sent (after compression), per sink.', perSink((s) => s.bytesSent))
     .add('sink_splits_total', 'counter', 'Batches split in halves (413 or over max_bytes), per sink.', perSink((s) => s.splits))
     .add('sink_duplicate_risk_total', 'counter', 'Records resent after an attempt of unknown outcome, per sink.', perSink((s) => s.duplicateRisk))
-    .add(
-      'sink_retries_total',
-      'counter',
-      'Retries per sink, by HTTP status or "network"/"timeout".',
-      sinks.flatMap(([name, stats]) => Object.entries(stats.retries).map(([status, n]) => [{ sink: name, status }, n] as [Record<string, string>, number])),
-    );
+    .add('sink_retries_total', 'counter', 'Retries per sink, by HTTP status or "network"/"timeout".', perSinkBy('status', (s) => s.retries));
 
   out
     .value('workers', 'gauge', 'Relay worker processes.', workers)
