@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { decodeEntries, decodeRequest } from '../src/forward/decode.js';
+import { listenConfigSchema } from '../src/forward/config.js';
 import { FrameReader } from '../src/forward/frame-reader.js';
 import { ProtocolError } from '../src/forward/msgpack.js';
+import { ForwardServer } from '../src/forward/server.js';
 import { capture, exchange, seeded, startReceiver, type Receiver } from './helpers/forward.js';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -110,6 +112,28 @@ describe('bad input closes only the offending connection, with a reason', () => 
       assert.equal((await sendBeside(receiver, hex('c1'))).goodDelivered, true);
     } finally {
       await receiver.stop();
+    }
+  });
+
+  it('a handler that throws closes only that connection, unacked; the server keeps serving', async () => {
+    let calls = 0;
+    const server = new ForwardServer({
+      listen: listenConfigSchema.parse({ host: '127.0.0.1', port: 0 }),
+      handler: () => {
+        if (calls++ === 0) throw new Error('pipeline bug');
+        return Promise.resolve();
+      },
+    });
+    const port = await server.start();
+    try {
+      const failed = await exchange(port, [capture('b-require-ack.c1.recv.bin')], { timeoutMs: 2000 });
+      assert.equal(failed.closed, true);
+      assert.equal(failed.replies.length, 0, 'no ack for a message that was not handled');
+      const sent = capture('b-require-ack.c1.sent.bin');
+      const retried = await exchange(port, [capture('b-require-ack.c1.recv.bin')], { expectBytes: sent.length });
+      assert.ok(retried.replies.equals(sent), 'the resend is handled and acked');
+    } finally {
+      await server.stop(1000);
     }
   });
 

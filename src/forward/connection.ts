@@ -101,9 +101,15 @@ export class ForwardConnection {
         return !this.closed;
       });
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.ctx.stats.protocolErrors++;
-      this.close(error.message);
+      if (error instanceof ProtocolError) {
+        this.ctx.stats.protocolErrors++;
+        this.close(error.message);
+        return;
+      }
+      // A fault of ours (e.g. the pipeline threw): this connection closes unacked and its sender retries; the
+      // process and its other connections carry on.
+      this.ctx.logger.error({ err: error, peer: `${this.peer.address}:${this.peer.port}` }, 'internal error handling a forward request');
+      this.close(`internal error: ${(error as Error).message}`);
     }
   }
 
