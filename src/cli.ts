@@ -39,10 +39,16 @@ async function run(config: Config): Promise<void> {
   return runSingle(config, logger);
 }
 
+/** Writes `text` to stdout; the command's exit code is 0. */
+function print(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [first] = argv;
   if (first === 'simulate') {
-    if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(SIMULATE_USAGE), 0;
+    if (argv.includes('--help') || argv.includes('-h')) return print(SIMULATE_USAGE);
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
@@ -61,8 +67,8 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean', short: 'v' },
     },
   });
-  if (values.help) return void process.stdout.write(USAGE), 0;
-  if (values.version) return void process.stdout.write(`${version()}\n`), 0;
+  if (values.help) return print(USAGE);
+  if (values.version) return print(`${version()}\n`);
   const configFile = values.config ?? process.env.ZPA_RELAY_CONFIG;
   switch (command) {
     case 'run':
