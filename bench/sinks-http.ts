@@ -7,6 +7,7 @@
  * Then the memory case: the target is down, the budget fills, the relay retries; the heap is sampled to show it stays
  * flat while the sink is down.
  */
+import { RecordText } from '../src/record-text.js';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,10 +23,10 @@ const PER_MESSAGE = 500; // records per forward message, as Fluent Bit chunks ar
 function record(seq: number): Delivery {
   const fields = Array.from({ length: 40 }, (_, i) => `"Field${i}":"value-${(seq * 7 + i) % 1000}-${'abcdefghij'.slice(0, (seq + i) % 10)}"`).join(',');
   const json = `{"seq":${seq},"AuditId":9007199254740993${seq % 10},"LogTimestamp":"Mon Nov 23 06:00:00 2026",${fields},"Pad":"${'x'.repeat(900)}"}`;
-  return { json, logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1_795_413_600_000 + seq, tag: 'zpa.user', source: 'fb-0' };
+  return { text: RecordText.of(json), logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1_795_413_600_000 + seq, tag: 'zpa.user', source: 'fb-0' };
 }
 const messages = Array.from({ length: Math.ceil(TOTAL / PER_MESSAGE) }, (_, m) => Array.from({ length: PER_MESSAGE }, (_, i) => record(m * PER_MESSAGE + i)));
-const recordBytes = messages.flat().reduce((sum, r) => sum + r.json.length, 0);
+const recordBytes = messages.flat().reduce((sum, r) => sum + r.text.json.length, 0);
 
 /**
  * The loopback target runs in a worker thread, so reading 200 MB of request bodies does not compete with the relay

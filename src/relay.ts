@@ -108,9 +108,10 @@ export class Relay {
     const context = { tag, source: peer.address };
     const source = peer.hostname ?? peer.address;
     for (const entry of message.entries) {
-      const outcome = this.processor.process(entry.record, context);
+      const line = entry.line;
+      const outcome = line === undefined ? this.processor.process(entry.record, context) : this.processor.processBytes(line.bytes, line.start, line.end, context);
       if (outcome.ok) {
-        deliveries.push({ json: outcome.json, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, recordEnd: outcome.recordEnd, tag, source });
+        deliveries.push({ text: outcome.text, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, tag, source });
         countBy(this.records.accepted, outcome.logType);
       } else {
         rejections.push({ logType: outcome.logType, reason: outcome.reason, detail: outcome.detail, raw: outcome.raw, tag, source });

@@ -181,6 +181,35 @@ describe('framing is independent of how the bytes are split', () => {
     }
   });
 
+  it('every {log: str} record of the captures is left as bytes (the byte path), equal to the line the oracle decodes', () => {
+    let lines = 0;
+    for (const name of plain) {
+      const recv = capture(`${name}.recv.bin`);
+      const expected = oracleEntries(recv);
+      const entries = frameAll([recv]).flatMap((frame) => {
+        const request = decodeRequest(frame);
+        if (request.kind === 'heartbeat') return [];
+        const decoded = request.kind === 'compressed' ? decodeEntries(gunzipSync(request.payload)) : request.entries;
+        return decoded.map((entry) => ({ entry, messageMode: request.kind === 'entries' && request.mode === 'message' }));
+      });
+      assert.equal(entries.length, expected.length, name);
+      entries.forEach(({ entry, messageMode }, i) => {
+        const record = expected[i].record as Record<string, unknown>;
+        const isLine = Object.keys(record).length === 1 && typeof record.log === 'string';
+        const { line } = entry;
+        // Left to msgpackr: Message mode (one record per request) and integer times (d-time-as-integer).
+        if (line === undefined) {
+          assert.ok(!isLine || messageMode || /time-as-integer|^d2/.test(name), `${name} entry ${i}: a line record left to msgpackr`);
+          return;
+        }
+        assert.ok(isLine, `${name} entry ${i}`);
+        assert.equal(line.bytes.toString('utf8', line.start, line.end), record.log, `${name} entry ${i}`);
+        lines++;
+      });
+    }
+    assert.ok(lines > 20_000, `${lines} lines read from bytes`);
+  });
+
   it('one-byte reads of a 2 MB Forward message stay linear and decode every entry', () => {
     const recv = capture('z-bulk-20000.c1.recv.bin');
     const parts = Array.from({ length: recv.length }, (_, i) => recv.subarray(i, i + 1));

@@ -1,3 +1,4 @@
+import { RecordText } from '../src/record-text.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ const readLines = (file: string) => readFileSync(file, 'utf8').split('\n').filte
 
 function delivery(n: number, logType = 'Zscaler.ZPA.UserActivity'): Delivery {
   // An Audit-style id above 2^53 must reach the output digit for digit.
-  return { json: `{"n":${n},"id":9007199254740993${n}}`, logType, eventTimeMs: 1_700_000_000_000 + n, tag: 'zpa.user', source: 'fb-1' };
+  return { text: RecordText.of(`{"n":${n},"id":9007199254740993${n}}`), logType, eventTimeMs: 1_700_000_000_000 + n, tag: 'zpa.user', source: 'fb-1' };
 }
 
 const rejection: Rejection = { logType: 'Zscaler.ZPA.UserActivity', reason: 'invalid_field', detail: 'TimestampAuthentication: expected timestamp, got "x"', raw: '{"TimestampAuthentication":"x"}', tag: 'zpa.user', source: 'fb-1' };
@@ -51,7 +52,7 @@ test('file sink and dead letters: resolves only once both files hold every line'
   const dispatcher = new Dispatcher({ sinks: [sink], deadLetter, maxInFlightRecords: 1000, maxInFlightBytes: 1 << 20 });
 
   await dispatcher.submit([delivery(1), delivery(2)], [rejection]);
-  assert.deepEqual(readLines(out), [delivery(1).json, delivery(2).json]);
+  assert.deepEqual(readLines(out), [delivery(1).text.json, delivery(2).text.json]);
   const [letter] = readLines(dead).map((line) => JSON.parse(line));
   assert.match(letter.time, /^\d{4}-\d\d-\d\dT/);
   assert.deepEqual({ ...letter, time: undefined }, { time: undefined, reason: 'invalid_field', detail: rejection.detail, log_type: rejection.logType, tag: 'zpa.user', source: 'fb-1', raw: rejection.raw });
@@ -81,7 +82,7 @@ test('a message settles only when every matching sink settled it; unrouted recor
   assert.equal(onlyUsers.stats.unrouted, 1);
   const letter = JSON.parse(readLines(dead).at(-1)!);
   assert.equal(letter.reason, 'no_matching_sink');
-  assert.equal(letter.raw, delivery(3, 'Zscaler.ZPA.Audit').json);
+  assert.equal(letter.raw, delivery(3, 'Zscaler.ZPA.Audit').text.json);
   assert.ok(letter.raw.includes('90071992547409933'), 'int64 digits survive in the dead letter');
 });
 
@@ -120,7 +121,7 @@ test('the budget counts the framed copy a sink holds besides the record text, un
   }
   const copying = new CopyingSink('copying');
   const plain = new HeldSink('plain');
-  const text = delivery(1).json.length + delivery(2).json.length;
+  const text = delivery(1).text.json.length + delivery(2).text.json.length;
   const dispatcher = new Dispatcher({ sinks: [copying, plain], deadLetter: new DeadLetterWriter({ path: tempFile('dead'), fsync: false }), maxInFlightRecords: 1000, maxInFlightBytes: text + 200 });
   const done = dispatcher.submit([delivery(1), delivery(2)], []);
   assert.equal(dispatcher.stats.inFlightBytes, text + 200, 'the text once, plus one copy per record for the copying sink only');

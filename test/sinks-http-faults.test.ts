@@ -64,7 +64,7 @@ test('413 above a size: batches are halved until they fit; a record too large al
   assert.equal(others.length, 0);
   assert.equal(letter.reason, 'too_large');
   assert.equal(letter.sink, 'ndjson');
-  assert.equal(letter.raw, batch[40].json, 'the dead letter keeps the record text exactly');
+  assert.equal(letter.raw, batch[40].text.json, 'the dead letter keeps the record text exactly');
   assert.equal(relay.sink.stats.recordsDelivered, 40);
   assert.equal(relay.sink.stats.recordsDeadLettered, 1);
   await relay.close();

@@ -1,3 +1,4 @@
+import { RecordText } from '../src/record-text.js';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,8 @@ import { HttpTarget, type ReceivedRequest } from './helpers/http-target.js';
 
 // Two records as the processor hands them over. `a` carries an integer above 2^53 that must arrive digit for digit;
 // `b` a string with quotes, of another log type, from another sender.
-const a: Delivery = { json: '{"ConnectionID":"c1","AuditId":9007199254740993}', logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1795413600005, tag: 'zpa.user', source: 'fb-0' };
-const b: Delivery = { json: '{"ObjectName":"app \\"x\\"","Id":1}', logType: 'Zscaler.ZPA.Audit', eventTimeMs: 1795413601250, tag: 'zpa.audit', source: 'fb-1' };
+const a: Delivery = { text: RecordText.of('{"ConnectionID":"c1","AuditId":9007199254740993}'), logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1795413600005, tag: 'zpa.user', source: 'fb-0' };
+const b: Delivery = { text: RecordText.of('{"ObjectName":"app \\"x\\"","Id":1}'), logType: 'Zscaler.ZPA.Audit', eventTimeMs: 1795413601250, tag: 'zpa.audit', source: 'fb-1' };
 
 const targets: HttpTarget[] = [];
 after(() => Promise.all(targets.map((t) => t.stop())));
@@ -66,7 +67,7 @@ test('panther: gzip NDJSON with a shared-secret header, or an HMAC of the exact 
   writeFileSync(path.join(dir, 'secret'), 'hmac-key\n');
   const shared = await capture({ type: 'panther', auth: { type: 'header', name: 'X-Panther-Secret', value: 's3cret' } });
   assert.deepEqual(headersOf(shared, 'x-panther-secret', 'content-encoding'), { 'x-panther-secret': 's3cret', 'content-encoding': 'gzip' });
-  assert.equal(shared.text, `${a.json}\n${b.json}\n`);
+  assert.equal(shared.text, `${a.text.json}\n${b.text.json}\n`);
 
   const signed = await capture({ type: 'panther', auth: { type: 'hmac', header: 'X-Signature', secret: { file: path.join(dir, 'secret') } } });
   assert.equal(signed.headers['x-signature'], createHmac('sha256', 'hmac-key').update(signed.raw).digest('hex'));
@@ -99,12 +100,12 @@ test('elastic_bulk: create actions with a stable _id and @timestamp, to /_bulk, 
   assert.equal(request.url, '/_bulk');
   assert.deepEqual(headersOf(request, 'content-type', 'authorization'), { 'content-type': 'application/x-ndjson', authorization: 'ApiKey ZW5jb2RlZA==' });
   const id = (json: string) => createHash('sha256').update(json).digest('base64url');
-  assert.equal(id(a.json), 'LpK00tVkDKnGBNAMkSpSJiUgsdFZDGw9utOZm6UQcew');
+  assert.equal(id(a.text.json), 'LpK00tVkDKnGBNAMkSpSJiUgsdFZDGw9utOZm6UQcew');
   assert.equal(
     request.text,
-    `{"create":{"_index":"logs-zpa.zscaler.zpa.useractivity-default","_id":"${id(a.json)}"}}\n` +
+    `{"create":{"_index":"logs-zpa.zscaler.zpa.useractivity-default","_id":"${id(a.text.json)}"}}\n` +
       '{"@timestamp":"2026-11-23T06:00:00.005Z","ConnectionID":"c1","AuditId":9007199254740993}\n' +
-      `{"create":{"_index":"logs-zpa.zscaler.zpa.audit-default","_id":"${id(b.json)}"}}\n` +
+      `{"create":{"_index":"logs-zpa.zscaler.zpa.audit-default","_id":"${id(b.text.json)}"}}\n` +
       '{"@timestamp":"2026-11-23T06:00:01.250Z","ObjectName":"app \\"x\\"","Id":1}\n',
   );
 });
@@ -124,7 +125,7 @@ test('elastic_bulk partial failure: only retryable items are re-sent, rejected o
         }
       : { status: 200, body: JSON.stringify({ errors: false, items: [item(201)] }) };
   const relay = relayTo({ type: 'elastic_bulk', url: target.url(''), ...FAST });
-  const four = [0, 1, 2, 3].map((n) => ({ ...a, json: `{"n":${n}}` }));
+  const four = [0, 1, 2, 3].map((n) => ({ ...a, text: RecordText.of(`{"n":${n}}`) }));
   await relay.dispatcher.submit(four, []);
 
   assert.equal(target.requests.length, 2);
@@ -155,7 +156,7 @@ test("datadog: at most 1000 entries per request, and a record over 1 MB is dead-
   const target = await HttpTarget.create();
   targets.push(target);
   const relay = relayTo({ type: 'datadog', url: target.url(), api_key: 'k', ...FAST });
-  await relay.dispatcher.submit([{ ...a, json: `{"big":"${'x'.repeat(1_000_001)}"}` }, a], []);
+  await relay.dispatcher.submit([{ ...a, text: RecordText.of(`{"big":"${'x'.repeat(1_000_001)}"}`) }, a], []);
   assert.equal(relay.deadLetters()[0].reason, 'too_large');
   assert.equal(target.requests.length, 1);
   assert.equal(JSON.parse(target.requests[0].text).length, 1);
@@ -174,13 +175,13 @@ test('loki: one stream per log type with static labels, nanosecond string timest
   );
   // The line is the record text exactly: Loki hands back what was sent.
   const body = JSON.parse(request.text) as { streams: { values: [string, string][] }[] };
-  assert.equal(body.streams[0].values[0][1], a.json);
+  assert.equal(body.streams[0].values[0][1], a.text.json);
 });
 
 test('sumo: NDJSON with X-Sumo metadata headers, gzip', async () => {
   const request = await capture({ type: 'sumo', category: 'security/zpa', source_name: 'zpa-relay', source_host: 'relay-1', fields: { tenant: 'acme', region: 'eu' } }, '/receiver/v1/http/TOKEN');
   assert.deepEqual(headersOf(request, 'x-sumo-category', 'x-sumo-name', 'x-sumo-host', 'x-sumo-fields', 'content-encoding'), { 'x-sumo-category': 'security/zpa', 'x-sumo-name': 'zpa-relay', 'x-sumo-host': 'relay-1', 'x-sumo-fields': 'tenant=acme,region=eu', 'content-encoding': 'gzip' });
-  assert.equal(request.text, `${a.json}\n${b.json}\n`);
+  assert.equal(request.text, `${a.text.json}\n${b.text.json}\n`);
 });
 
 test('config: secrets resolve from env and files; zstd is refused with a clear message where Node lacks it', () => {
@@ -243,14 +244,14 @@ test('splunk_hec: a 400 naming one invalid event dead-letters that event only an
   targets.push(target);
   target.respond = (_, index) => (index === 0 ? { status: 400, body: '{"text":"Invalid data format","code":6,"invalid-event-number":1}' } : { status: 200, body: '{"text":"Success","code":0}' });
   const relay = relayTo({ type: 'splunk_hec', url: target.url('/services/collector/event'), token: 't', ...FAST });
-  const c: Delivery = { ...a, json: '{"ConnectionID":"c3"}' };
+  const c: Delivery = { ...a, text: RecordText.of('{"ConnectionID":"c3"}') };
   await relay.dispatcher.submit([a, b, c], []);
 
   assert.equal(target.requests.length, 2);
   assert.match(target.requests[1].text, /^\{"time":[^}]*"event":\{"ConnectionID":"c1","AuditId":9007199254740993\}\}\{"time":[^}]*"event":\{"ConnectionID":"c3"\}\}$/);
   const [letter, ...others] = relay.deadLetters();
   assert.equal(others.length, 0);
-  assert.deepEqual([letter.reason, letter.raw, letter.detail], ['item_400', b.json, 'HEC: Invalid data format (code 6)']);
+  assert.deepEqual([letter.reason, letter.raw, letter.detail], ['item_400', b.text.json, 'HEC: Invalid data format (code 6)']);
   assert.equal(relay.sink.stats.duplicateRisk, 2, 'Splunk may have indexed the events before the invalid one');
   await relay.close();
 });
@@ -258,16 +259,17 @@ test('splunk_hec: a 400 naming one invalid event dead-letters that event only an
 test('zstd where the runtime has it (Node >= 22.15): the target decodes the exact NDJSON', { skip: !zstdAvailable && 'this Node has no zstd in node:zlib' }, async () => {
   const request = await capture({ type: 'ndjson', compression: 'zstd' });
   assert.equal(request.headers['content-encoding'], 'zstd');
-  assert.equal(request.text, `${a.json}\n${b.json}\n`);
+  assert.equal(request.text, `${a.text.json}\n${b.text.json}\n`);
 });
 
 test('elastic_bulk: the _id hashes the record as received, so a resend with a new row id and parse time is the same document', () => {
   const config = sinkConfigSchema.parse({ type: 'elastic_bulk', url: 'http://127.0.0.1:9200' });
   const preset = elasticBulkPreset(config as Parameters<typeof elasticBulkPreset>[0]);
-  const frameOf = (delivery: Delivery) => preset.frame(delivery);
+  const frameOf = (delivery: Delivery) => preset.frame(delivery) ?? '';
   const received = '{"ConnectionID":"c1","AuditId":9007199254740993';
-  const first: Delivery = { ...a, json: `${received},"p_row_id":"aa01","p_parse_time":"2026-11-23T06:00:00Z"}`, recordEnd: received.length };
-  const resent: Delivery = { ...a, json: `${received},"p_row_id":"bb07","p_parse_time":"2026-11-23T06:05:00Z"}`, recordEnd: received.length };
+  // Read on the byte path and on the text path: the same record as received, the same document.
+  const first: Delivery = { ...a, text: new RecordText(Buffer.from(received), ',"p_row_id":"aa01","p_parse_time":"2026-11-23T06:00:00Z"}') };
+  const resent: Delivery = { ...a, text: new RecordText(received, ',"p_row_id":"bb07","p_parse_time":"2026-11-23T06:05:00Z"}') };
   const ids = [first, resent].map((delivery) => /"_id":"([^"]+)"/.exec(frameOf(delivery))?.[1]);
   assert.equal(ids[0], createHash('sha256').update(received).digest('base64url'));
   assert.equal(ids[1], ids[0]);

@@ -29,13 +29,13 @@ test('Format none: big integers in the raw line stay exact', () => {
   assert.ok(a.ok);
   if (!a.ok) return;
   // Audit's ID fields are strings in Panther's schema: the digits become a JSON string, all of them.
-  assert.ok(a.json.includes(`"ModifiedBy":"${BIG[0]}"`), a.json);
-  assert.ok(a.json.includes(`"ObjectID":"${BIG[1]}"`));
-  assert.ok(a.json.includes(`"CustomerID":"${BIG[2]}"`));
+  assert.ok(a.text.json.includes(`"ModifiedBy":"${BIG[0]}"`), a.text.json);
+  assert.ok(a.text.json.includes(`"ObjectID":"${BIG[1]}"`));
+  assert.ok(a.text.json.includes(`"CustomerID":"${BIG[2]}"`));
   // A JSON document inside a string is decoded without going through a double.
-  assert.ok(a.json.includes(`"AuditNewValue":{"id":${BIG[1]}}`));
+  assert.ok(a.text.json.includes(`"AuditNewValue":{"id":${BIG[1]}}`));
   const p = processor.process(protection.record, { tag: 'zpa.app-protection', source: '127.0.0.1:1' });
-  assert.ok(p.ok && p.json.includes(`"Application": ${BIG[2]}`) && p.json.includes(`"CertificateId": ${BIG[1]}`));
+  assert.ok(p.ok && p.text.json.includes(`"Application": ${BIG[2]}`) && p.text.json.includes(`"CertificateId": ${BIG[1]}`));
 });
 
 test('Format json: BigInt values from msgpack uint64 stay exact', () => {
@@ -52,15 +52,15 @@ test('Format json: BigInt values from msgpack uint64 stay exact', () => {
   assert.ok(a.ok, a.ok ? '' : a.detail);
   if (!a.ok) return;
   assert.equal(a.logType, 'Zscaler.ZPA.AuditLog');
-  assert.ok(a.json.startsWith(`{"ModifiedTime":null,"CreationTime":"2025-04-30T16:23:40.000Z","ModifiedBy":"${BIG[0]}",`), a.json);
-  assert.ok(a.json.includes(`"ObjectID":"${BIG[1]}","CustomerID":"${BIG[2]}"`));
+  assert.ok(a.text.json.startsWith(`{"ModifiedTime":null,"CreationTime":"2025-04-30T16:23:40.000Z","ModifiedBy":"${BIG[0]}",`), a.text.json);
+  assert.ok(a.text.json.includes(`"ObjectID":"${BIG[1]}","CustomerID":"${BIG[2]}"`));
 
   const protection = JSON.parse(protectionLine().replace(/: (\d{16,})/g, ': "$1"')) as Record<string, unknown>;
   protection.Application = BigInt(BIG[2]);
   protection.CertificateId = BigInt(BIG[1]);
   const [p] = decodeEntries(packed([protection]));
   const out = processor.process(p.record, { tag: 'zpa.app-protection', source: '127.0.0.1:1' });
-  assert.ok(out.ok && out.json.includes(`"Application":${BIG[2]}`) && out.json.includes(`"CertificateId":${BIG[1]}`), out.ok ? out.json : out.detail);
+  assert.ok(out.ok && out.text.json.includes(`"Application":${BIG[2]}`) && out.text.json.includes(`"CertificateId":${BIG[1]}`), out.ok ? out.text.json : out.detail);
 });
 
 test('a rejected Format json record carries its big integers exactly in raw', () => {

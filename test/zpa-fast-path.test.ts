@@ -28,14 +28,14 @@ proto.processJsonFully = function (this: unknown, ...args: unknown[]) {
 /** The outcome without what differs from run to run (row id, parse time, and an event time taken from the parse time). */
 function comparable(outcome: Outcome): unknown {
   if (!outcome.ok) return outcome;
-  const json = JSON.parse(outcome.json) as Record<string, unknown>;
+  const json = JSON.parse(outcome.text.json) as Record<string, unknown>;
   const eventFromParse = json.p_event_time === json.p_parse_time;
   delete json.p_row_id;
   delete json.p_parse_time;
   if (eventFromParse) delete json.p_event_time;
-  // Key order and the text up to recordEnd matter too: compare the text with the variable members blanked.
-  const text = outcome.json.replace(/"p_row_id":"[0-9a-f]+"/, '').replace(/"p_parse_time":"[^"]*"/, '').replace(eventFromParse ? /"p_event_time":"[^"]*"/ : /^$/, '');
-  return { json, text, logType: outcome.logType, eventTimeMs: eventFromParse ? 'parse time' : outcome.eventTimeMs, record: outcome.json.slice(0, outcome.recordEnd) };
+  // Key order and the record as received (the text head) matter too: compare the text with the variable members blanked.
+  const text = outcome.text.json.replace(/"p_row_id":"[0-9a-f]+"/, '').replace(/"p_parse_time":"[^"]*"/, '').replace(eventFromParse ? /"p_event_time":"[^"]*"/ : /^$/, '');
+  return { json, text, logType: outcome.logType, eventTimeMs: eventFromParse ? 'parse time' : outcome.eventTimeMs, record: String(outcome.text.head) };
 }
 
 const scanner = new JsonScanner();
@@ -126,4 +126,39 @@ test('records of several streams interleaved: each tag keeps its own layout, unt
   for (let i = 0; i < 2; i++) {
     assert.deepEqual(comparable(processor.process({ log: lines[1] }, wrongTag)), comparable(new ZpaProcessor(schemas, {}, templates).process({ log: lines[1] }, wrongTag)));
   }
+});
+
+test('processBytes (a line left as UTF-8 bytes) decides every record exactly as processLine does; uncoerced ones stay views of the bytes', () => {
+  let compared = 0;
+  let byBytes = 0;
+  const junk = Buffer.from('\u00ff{"x":1}\n', 'latin1');
+  for (const logType of generator.logTypes()) {
+    const schema = schemas.byId.get(logType)!;
+    const random = seededRandom(logType.length * 104729);
+    for (let r = 0; r < 4; r++) {
+      const line = generator.line(logType, 'json', random, { edge: r % 2 === 1, baseTime: BASE_TIME });
+      for (const tag of [`zpa.${logType}`, 'zpa.lss']) {
+        const ctx = { tag, source: '127.0.0.1:1' };
+        const warm = new ZpaProcessor(schemas, {}, templates);
+        for (const variant of [...mutations(line, schema.byKey, random), line.replace(/"([^"]*)"/, '"$1\u00e9"'), `${line}\u00ff`]) {
+          assert.ok(warm.process({ log: line }, ctx).ok, `${logType}: the unmutated line is accepted`);
+          // The line inside a larger buffer, as a str inside a forward request: only its own bytes count.
+          const bytes = Buffer.concat([junk, Buffer.from(variant), junk]);
+          const viaBytes = warm.processBytes(bytes, junk.length, bytes.length - junk.length, ctx);
+          if (viaBytes.ok && typeof viaBytes.text.head !== 'string') {
+            byBytes++;
+            const head = viaBytes.text.head;
+            if (String(head) === variant.slice(0, String(head).length)) {
+              assert.ok(head.buffer === bytes.buffer && head.byteOffset === bytes.byteOffset + junk.length, 'an uncoerced head is a view of the received bytes');
+            }
+          }
+          const viaText = new ZpaProcessor(schemas, {}, templates).process({ log: variant }, ctx);
+          assert.deepEqual(comparable(viaBytes), comparable(viaText), `${logType} ${tag}: ${variant}`);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.ok(compared > 5000, `${compared} records compared`);
+  assert.ok(byBytes > 300, `${byBytes} records kept as views of their bytes`);
 });

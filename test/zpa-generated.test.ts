@@ -88,10 +88,10 @@ for (const logType of generator.logTypes()) {
         assert.ok(outcome.ok, `${where}: ${outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}\n${line}`}`);
         if (!outcome.ok) return;
         assert.equal(outcome.logType, schema.name, where);
-        assert.ok(scanner.scanObject(outcome.json, 0, members) === outcome.json.length, `${where}: output is one JSON object`);
+        assert.ok(scanner.scanObject(outcome.text.json, 0, members) === outcome.text.json.length, `${where}: output is one JSON object`);
         const out = new Map<string, { token: string; kind: Kind }>();
         for (let i = 0; i < members.count; i++) {
-          out.set(outcome.json.slice(members.keyStart[i], members.keyEnd[i]), { token: outcome.json.slice(members.valueStart[i], members.valueEnd[i]), kind: members.kind[i] });
+          out.set(outcome.text.json.slice(members.keyStart[i], members.keyEnd[i]), { token: outcome.text.json.slice(members.valueStart[i], members.valueEnd[i]), kind: members.kind[i] });
         }
         for (const [key, generated] of values) {
           const field = schema.byKey.get(key);

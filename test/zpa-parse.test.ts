@@ -16,7 +16,7 @@ const metrics = (timestamp: string, extra = '') =>
 
 function ok(outcome: Outcome): Record<string, unknown> {
   assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}`);
-  return JSON.parse(outcome.ok ? outcome.json : '{}') as Record<string, unknown>;
+  return JSON.parse(outcome.ok ? outcome.text.json : '{}') as Record<string, unknown>;
 }
 
 function rejected(outcome: Outcome): { reason: string; detail: string; raw: string; logType: string | undefined } {
@@ -37,7 +37,7 @@ test('text before the first brace (a syslog header) is tolerated and kept', () =
 test('a CRLF line loses its CR; text after the object is an error', () => {
   const processor = new ZpaProcessor(schemas);
   const out = processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')}\r` }, ctx);
-  assert.ok(out.ok && !out.json.includes('\r'));
+  assert.ok(out.ok && !out.text.json.includes('\r'));
   const r = rejected(processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')} trailing` }, ctx));
   assert.equal(r.reason, 'unparsable');
   assert.match(r.detail, /^not valid JSON: text after the object at offset \d+$/);
@@ -56,8 +56,8 @@ test('ctime with one or two spaces before the day is accepted and written the pa
     assert.ok(out.ok);
     if (!out.ok) continue;
     assert.equal(out.eventTimeMs, Date.UTC(2021, 9, 7, 10, 40, 0));
-    assert.ok(out.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021"'));
-    assert.equal(JSON.parse(out.json).p_event_time, '2021-10-07T10:40:00.000Z');
+    assert.ok(out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021"'));
+    assert.equal(JSON.parse(out.text.json).p_event_time, '2021-10-07T10:40:00.000Z');
   }
   const wrongDay = rejected(processor.process({ log: metrics('Fri Oct  7 10:40:00 2021') }, ctx));
   assert.equal(wrongDay.detail, 'field LogTimestamp: expected timestamp (%a %b %e %H:%M:%S %Y), got "Fri Oct  7 10:40:00 2021"');
@@ -65,7 +65,7 @@ test('ctime with one or two spaces before the day is accepted and written the pa
 
 test('quoted numbers become numbers where the schema says number, digit for digit', () => {
   const out = new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx);
-  assert.ok(out.ok && out.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,"AppCount":129,"AvailableDiskBytes":261886394368,'));
+  assert.ok(out.ok && out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,"AppCount":129,"AvailableDiskBytes":261886394368,'));
   const bad = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":"1.5"') }, ctx));
   assert.equal(bad.detail, 'field TargetCount: expected bigint, got "1.5"');
   const tooBig = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":9223372036854775808') }, ctx));
@@ -87,11 +87,11 @@ test('a bare string in an array field becomes a one-element array, its element c
   const status = (lists: string) =>
     `{"LogTimestamp":"Fri May 31 17:34:48 2019","Customer":"c","Username":"u","PublicIP":"81.2.69.144",${lists}}`;
   const out = processor.process({ log: status('"TrustedNetworks":"TN1_stc1","TrustedNetworksNames":"","PosturesHit":"a,b","PosturesMiss":[]') }, { ...ctx, tag: 'zpa.user-status' });
-  assert.ok(out.ok && out.json.includes('"TrustedNetworks":["TN1_stc1"],"TrustedNetworksNames":null,"PosturesHit":["a,b"],"PosturesMiss":[]'), out.ok ? out.json : out.detail);
+  assert.ok(out.ok && out.text.json.includes('"TrustedNetworks":["TN1_stc1"],"TrustedNetworksNames":null,"PosturesHit":["a,b"],"PosturesMiss":[]'), out.ok ? out.text.json : out.detail);
   // The element is checked and coerced as an element: a quoted port in a bigint list becomes [port].
   const flow = (ports: string) => `{"LogTimestamp":"Tue Jan 21 17:32:38 2025","Customer":"c","SourceIP":"10.18.12.32","SourcePorts":${ports}}`;
   const ports = processor.process({ log: flow('"45566"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' });
-  assert.ok(ports.ok && ports.json.includes('"SourcePorts":[45566]'), ports.ok ? ports.json : ports.detail);
+  assert.ok(ports.ok && ports.text.json.includes('"SourcePorts":[45566]'), ports.ok ? ports.text.json : ports.detail);
   const bad = rejected(processor.process({ log: flow('"45566,45568"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' }));
   assert.equal(bad.detail, 'field SourcePorts: expected bigint, got "45566,45568" (element of SourcePorts)');
   // Only strings are taken for a one-element list: a number or an object where a list belongs is still an error.
@@ -151,8 +151,8 @@ test('CSV: a ConnectionID holding a comma, quoted values with commas, and Audit 
   assert.ok(out.ok, out.ok ? '' : out.detail);
   if (!out.ok) return;
   assert.equal(out.logType, 'Zscaler.ZPA.AuditLog');
-  assert.ok(out.json.startsWith('{"ModifiedTime":"2021-11-17T04:29:38.000Z","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":"288263728720249833","RequestID":"req-1","SessionID":"sess-1","AuditOldValue":null,"AuditNewValue":{"id":"1","name":"a,b"},'), out.json);
-  assert.ok(out.json.includes('"ObjectID":"12345678901234567","CustomerID":"98765432109876543"'));
+  assert.ok(out.text.json.startsWith('{"ModifiedTime":"2021-11-17T04:29:38.000Z","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":"288263728720249833","RequestID":"req-1","SessionID":"sess-1","AuditOldValue":null,"AuditNewValue":{"id":"1","name":"a,b"},'), out.text.json);
+  assert.ok(out.text.json.includes('"ObjectID":"12345678901234567","CustomerID":"98765432109876543"'));
 });
 
 test('CSV/TSV: the LSS prefix, a header before it and the template label', () => {
@@ -162,8 +162,8 @@ test('CSV/TSV: the LSS prefix, a header before it and the template label', () =>
   const out = processor.process({ log: tsv }, ctx);
   assert.ok(out.ok, out.ok ? '' : out.detail);
   if (!out.ok) return;
-  assert.ok(out.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,'), out.json);
-  assert.equal(JSON.parse(out.json).p_line_prefix, '<134>');
+  assert.ok(out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,'), out.text.json);
+  assert.equal(JSON.parse(out.text.json).p_line_prefix, '<134>');
   const short = rejected(processor.process({ log: `Thu Oct  7 10:40:00 2021 Connector Metric zpa-lss: ,${values.slice(1).join(',')}` }, ctx));
   assert.equal(short.detail, 'csv: 29 values do not fit the 30 typed positions of the app-connector-metrics template');
   const label = rejected(processor.process({ log: 'Thu Oct  7 10:40:00 2021 Toaster Status zpa-lss: ,a,b' }, ctx));
@@ -208,7 +208,7 @@ test('Format json records and msgpack bin lines take the same path', () => {
   const fromBin = processor.process({ log: new TextEncoder().encode(line) }, ctx);
   const fromObject = processor.process(JSON.parse(line) as Record<string, unknown>, ctx);
   assert.ok(fromBin.ok && fromObject.ok);
-  const strip = (o: Outcome) => (o.ok ? o.json.replace(/"p_row_id":"[0-9a-f]+","p_event_time":"[^"]+","p_parse_time":"[^"]+",/, '') : '');
+  const strip = (o: Outcome) => (o.ok ? o.text.json.replace(/"p_row_id":"[0-9a-f]+","p_event_time":"[^"]+","p_parse_time":"[^"]+",/, '') : '');
   assert.equal(strip(fromBin), strip(fromObject));
   // A record with a `log` key among others is a parsed record, not a raw line.
   const mixed = rejected(processor.process({ log: 'x', other: 1 }, ctx));
@@ -250,17 +250,17 @@ test('Audit: the event time is ModifiedTime when set, else CreationTime', () => 
   assert.ok(modified.ok && modified.eventTimeMs === Date.UTC(2022, 1, 3, 4, 5, 6, 789));
   const created = processor.process({ log: audit('') }, ctx);
   assert.ok(created.ok && created.eventTimeMs === Date.UTC(2021, 10, 17, 4, 29, 38));
-  assert.equal(created.ok && JSON.parse(created.json).p_event_time, '2021-11-17T04:29:38.000Z');
+  assert.equal(created.ok && JSON.parse(created.text.json).p_event_time, '2021-11-17T04:29:38.000Z');
 });
 
-test('recordEnd marks the record as received: the same line processed twice differs only after it', () => {
+test('the text head is the record as received: the same line processed twice differs only in the tail', () => {
   const processor = new ZpaProcessor(schemas, { staticFields: { env: 'prod' } });
   const line = metrics('Thu Oct  7 10:40:00 2021');
   const [first, second] = [processor.process({ log: line }, ctx), processor.process({ log: line }, { ...ctx, source: '192.0.2.8:1' })];
   assert.ok(first.ok && second.ok);
-  assert.notEqual(first.json, second.json, 'row ids differ');
-  assert.equal(first.json.slice(0, first.recordEnd), second.json.slice(0, second.recordEnd));
-  const received = JSON.parse(`${first.json.slice(0, first.recordEnd)}}`) as Record<string, unknown>;
+  assert.notEqual(first.text.json, second.text.json, 'row ids differ');
+  assert.equal(first.text.head, second.text.head);
+  const received = JSON.parse(`${String(first.text.head)}}`) as Record<string, unknown>;
   assert.deepEqual(Object.keys(received), ['LogTimestamp', 'Connector', 'CPUUtilization', 'AppCount', 'AvailableDiskBytes']);
   assert.equal(received.CPUUtilization, 1, 'coerced values are part of the record as received');
 });

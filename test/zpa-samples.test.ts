@@ -302,7 +302,7 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
       if (!outcome.ok) return;
       assert.equal(outcome.logType, expected.logType, where);
       assert.equal(outcome.eventTimeMs, Date.parse(expected.eventTime), where);
-      const out = JSON.parse(outcome.json) as Record<string, unknown>;
+      const out = JSON.parse(outcome.text.json) as Record<string, unknown>;
       const { p_row_id: rowId, p_parse_time: parseTime, ...rest } = out;
       assert.match(String(rowId), /^[0-9a-f]{17,}$/, where);
       assert.ok(Date.parse(String(parseTime)) >= before - 1 && Date.parse(String(parseTime)) <= Date.now(), where);
@@ -322,7 +322,7 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
       // Key order: the record's own keys first, as LSS wrote them, then the standard fields.
       assert.deepEqual(Object.keys(out).slice(0, Object.keys(original).length), Object.keys(original), where);
       // Values not coerced are passed on as the very same text.
-      const outValues = rawValues(outcome.json);
+      const outValues = rawValues(outcome.text.json);
       for (const [key, text] of rawValues(line)) if (!(key in expected.changes)) assert.equal(outValues.get(key), text, `${where} ${key}`);
     });
   }
@@ -333,5 +333,5 @@ test('Audit IDs above 2^53 reach the output digit for digit', () => {
   const [, , line] = sampleLines('elastic/audit.test-audit.log');
   const outcome = processor.process({ log: line }, { tag: 'zpa.audit-log', source: SOURCE });
   assert.ok(outcome.ok);
-  assert.ok(outcome.ok && outcome.json.includes('"ModifiedBy":"288263728720249833"'));
+  assert.ok(outcome.ok && outcome.text.json.includes('"ModifiedBy":"288263728720249833"'));
 });

@@ -47,7 +47,7 @@ export function microBenchmark(pool: MessagePool, seconds = 0.5): MicroResult {
   let rejected = 0;
   for (const entry of entries) {
     const outcome = zpa.process(entry.record, ctx);
-    if (outcome.ok) json.push(outcome.json);
+    if (outcome.ok) json.push(outcome.text.json);
     else rejected++;
   }
   return {

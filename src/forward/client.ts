@@ -17,6 +17,14 @@ function eventTimeBytes(time: EventTime): Buffer {
   return bytes;
 }
 
+/** A record as Fluent Bit packs it: a map32 header whatever the size, then its keys and values. */
+function recordBytes(record: Record<string, unknown>): Buffer {
+  const entries = Object.entries(record);
+  const header = Buffer.of(0xdf, 0, 0, 0, 0);
+  header.writeUInt32BE(entries.length, 1);
+  return Buffer.concat([header, ...entries.flatMap(([key, value]) => [packr.pack(key), packr.pack(value)])]);
+}
+
 export interface EncodedMessage {
   bytes: Buffer;
   chunk: string;
@@ -24,12 +32,12 @@ export interface EncodedMessage {
 
 /**
  * Encodes records as Fluent Bit 5.1.1's out_forward does with `Require_ack_response On`: Forward mode, entries
- * `[[EventTime, {}], record]`, options `{chunk, size, fluent_signal: 0}`, the chunk id being base64 of the first 16
+ * `[[EventTime, {}], record]` (both maps as map32), options `{chunk, size, fluent_signal: 0}`, the chunk id being base64 of the first 16
  * bytes of the SHA-512 of the entries (so a resend carries the same id). Used by the demo and the benchmarks.
  */
 export function encodeForwardMessage(tag: string, records: Record<string, unknown>[], time: EventTime = EventTime.fromNumber(Date.now() / 1000)): EncodedMessage {
   const entryHead = Buffer.concat([Buffer.of(0x92, 0x92), eventTimeBytes(time), EMPTY_MAP32]);
-  const entries = Buffer.concat([arrayHeader(records.length), ...records.flatMap((record) => [entryHead, packr.pack(record)])]);
+  const entries = Buffer.concat([arrayHeader(records.length), ...records.flatMap((record) => [entryHead, recordBytes(record)])]);
   const chunk = createHash('sha512').update(entries).digest().subarray(0, 16).toString('base64');
   // Fluent Bit writes its options as a map32 in this key order.
   const options = Buffer.concat([

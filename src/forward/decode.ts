@@ -1,6 +1,6 @@
 import { Unpackr, addExtension } from 'msgpackr';
 import { EventTime } from './event-time.js';
-import type { ForwardEntry } from './message.js';
+import type { ForwardEntry, LogLine } from './message.js';
 import { ProtocolError, RawString, decodeRaw, skipValue, type RawValue } from './msgpack.js';
 
 // EventTime is ext type 0 (fixext8, or ext8 from some Fluentd versions). msgpackr keeps extensions globally.
@@ -96,7 +96,10 @@ export function decodeRequest(buf: Buffer): DecodedRequest {
     if (array.length > 3) throw new ProtocolError(`a Forward or PackedForward request has at most 3 elements, got ${array.length}`);
     const secondEnd = skipValue(buf, secondAt);
     const options = readOptions(array.length === 3 ? decodeRaw(buf, secondEnd)[0] : undefined);
-    if (isArray) return { kind: 'entries', mode: 'forward', tag, options, entries: normalizeEntries(unpack(buf.subarray(secondAt, secondEnd)) as unknown[]) };
+    if (isArray) {
+      const entriesAt = arrayHeader(buf.subarray(secondAt, secondEnd))!;
+      return { kind: 'entries', mode: 'forward', tag, options, entries: readEntries(buf, secondAt + entriesAt.start, secondEnd, entriesAt.length) };
+    }
     const [payloadValue] = decodeRaw(buf, secondAt);
     const payload = payloadValue instanceof RawString ? payloadValue.bytes : (payloadValue as Buffer);
     if (options.compressed !== undefined && options.compressed !== 'text') return { kind: 'compressed', tag, options, payload };
@@ -114,14 +117,117 @@ export function decodeRequest(buf: Buffer): DecodedRequest {
 
 /** Decodes a PackedForward payload: a concatenation of `[time, record]` entries. */
 export function decodeEntries(payload: Buffer): ForwardEntry[] {
-  if (payload.length === 0) return [];
-  let values: unknown[];
-  try {
-    values = unpackr.unpackMultiple(payload) as unknown[];
-  } catch (error) {
-    throw new ProtocolError(`invalid entries payload: ${(error as Error).message}`);
+  return readEntries(payload, 0, payload.length, Infinity);
+}
+
+/**
+ * Reads `count` entries (or up to `end`) from `pos`. An entry shaped as Fluent Bit writes a `Format none` record,
+ * `[EventTime, {"log": str}]` or `[[EventTime, {}], {"log": str}]`, is read here from its bytes and its line left
+ * undecoded (a `LineEntry`); any other entry is decoded by msgpackr.
+ */
+function readEntries(buf: Buffer, pos: number, end: number, count: number): ForwardEntry[] {
+  const entries: ForwardEntry[] = [];
+  while (entries.length < count && pos < end) {
+    const index = entries.length;
+    const line = readLineEntry(buf, pos, end);
+    if (line !== undefined) {
+      entries.push(line);
+      pos = line.end;
+      continue;
+    }
+    let entryEnd: number;
+    try {
+      entryEnd = skipValue(buf, pos, end);
+    } catch (error) {
+      throw new ProtocolError(`invalid entries payload: entry ${index}: ${(error as Error).message}`);
+    }
+    const value = unpack(buf.subarray(pos, entryEnd));
+    if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`entry ${index} must be [time, record]`);
+    entries.push(normalizeEntry(value, index));
+    pos = entryEnd;
   }
-  return normalizeEntries(values);
+  if (count !== Infinity && entries.length < count) throw new ProtocolError(`invalid entries: ${count} declared, ${entries.length} present`);
+  return entries;
+}
+
+/** An entry whose record is a line left as UTF-8 bytes; `record` decodes it only if someone asks. */
+class LineEntry implements ForwardEntry, LogLine {
+  readonly metadata: Record<string, unknown> | undefined;
+  constructor(
+    readonly time: EventTime,
+    emptyMetadata: boolean,
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    this.metadata = emptyMetadata ? {} : undefined;
+  }
+
+  get line(): LogLine {
+    return this;
+  }
+
+  get record(): Record<string, unknown> {
+    return { log: this.bytes.toString('utf8', this.start, this.end) };
+  }
+}
+
+/** `log` as a fixstr. */
+const LOG_KEY = [0xa3, 0x6c, 0x6f, 0x67];
+
+/**
+ * The index after an array or map header at `p` of `size` (< 16) items, in any width (Fluent Bit writes map32 and
+ * array32 in places), or -1. `fix` is the fixarray/fixmap base, `wide` the 16-bit form (the 32-bit one follows it).
+ */
+function afterHeader(buf: Buffer, p: number, fix: number, wide: number, size: number): number {
+  const b = buf[p];
+  if (b === (fix | size)) return p + 1;
+  if (b === wide && buf[p + 1] === 0 && buf[p + 2] === size) return p + 3;
+  if (b === wide + 1 && buf[p + 1] === 0 && buf[p + 2] === 0 && buf[p + 3] === 0 && buf[p + 4] === size) return p + 5;
+  return -1;
+}
+
+/** The `Format none` entry at `pos`, read from its bytes, or undefined for any other shape (msgpackr's to decode). */
+function readLineEntry(buf: Buffer, pos: number, end: number): LineEntry | undefined {
+  let p = afterHeader(buf, pos, 0x90, 0xdc, 2);
+  if (p < 0) return undefined;
+  // [[time, metadata], record]: only the empty metadata map Fluent Bit sends is read here.
+  const head = afterHeader(buf, p, 0x90, 0xdc, 2);
+  const emptyMetadata = head >= 0;
+  if (emptyMetadata) p = head;
+  // EventTime: fixext8 or ext8 of type 0, 4 bytes of seconds then 4 of nanoseconds.
+  if (buf[p] === 0xd7 && buf[p + 1] === 0) p += 2;
+  else if (buf[p] === 0xc7 && buf[p + 1] === 8 && buf[p + 2] === 0) p += 3;
+  else return undefined;
+  if (p + 8 > end) return undefined;
+  const time = new EventTime(buf.readUInt32BE(p), buf.readUInt32BE(p + 4));
+  p += 8;
+  if (emptyMetadata) {
+    p = afterHeader(buf, p, 0x80, 0xde, 0);
+    if (p < 0) return undefined;
+  }
+  p = afterHeader(buf, p, 0x80, 0xde, 1);
+  if (p < 0 || buf[p] !== LOG_KEY[0] || buf[p + 1] !== LOG_KEY[1] || buf[p + 2] !== LOG_KEY[2] || buf[p + 3] !== LOG_KEY[3]) return undefined;
+  p += 4;
+  const b = buf[p];
+  let length: number;
+  if (b >= 0xa0 && b <= 0xbf) {
+    length = b & 0x1f;
+    p += 1;
+  } else if (b === 0xd9 && p + 2 <= end) {
+    length = buf[p + 1];
+    p += 2;
+  } else if (b === 0xda && p + 3 <= end) {
+    length = buf.readUInt16BE(p + 1);
+    p += 3;
+  } else if (b === 0xdb && p + 5 <= end) {
+    length = buf.readUInt32BE(p + 1);
+    p += 5;
+  } else {
+    return undefined;
+  }
+  if (p + length > end) return undefined;
+  return new LineEntry(time, emptyMetadata, buf, p, p + length);
 }
 
 function unpack(bytes: Buffer): unknown {
@@ -130,16 +236,6 @@ function unpack(bytes: Buffer): unknown {
   } catch (error) {
     throw new ProtocolError(`invalid msgpack: ${(error as Error).message}`);
   }
-}
-
-function normalizeEntries(values: unknown[]): ForwardEntry[] {
-  const entries = new Array<ForwardEntry>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`entry ${i} must be [time, record]`);
-    entries[i] = normalizeEntry(value, i);
-  }
-  return entries;
 }
 
 function normalizeEntry([head, record]: unknown[], index: number): ForwardEntry {

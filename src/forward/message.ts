@@ -16,7 +16,18 @@ export interface ForwardEntry {
   /** Fluent Bit ≥ 5.0.5 metadata map (usually empty); undefined for the classic two-element entry. */
   metadata: Record<string, unknown> | undefined;
   /** The record: msgpack map decoded to an object. Integers beyond ±2^53 arrive as BigInt. */
-  record: Record<string, unknown>;
+  readonly record: Record<string, unknown>;
+  /**
+   * Set when the record is exactly `{"log": <str>}`, a line as Fluent Bit's `Format none` inputs send it: the str's
+   * UTF-8 bytes are `line.bytes[line.start, line.end)`, a view of the request, not decoded (`record` decodes on use).
+   */
+  readonly line?: LogLine;
+}
+
+export interface LogLine {
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** One decoded forward-protocol request (any of the four modes), ready for the pipeline. */

@@ -114,7 +114,7 @@ export class Dispatcher extends EventEmitter {
     let bytes = 0;
     for (const delivery of deliveries) {
       pairs += Math.max(1, this.route(delivery.logType).length);
-      bytes += delivery.json.length;
+      bytes += delivery.text.size;
     }
     for (const rejection of rejections) bytes += rejection.raw.length;
     this.stats.messages++;
@@ -140,7 +140,7 @@ export class Dispatcher extends EventEmitter {
         if (sinks.length === 0) {
           this.stats.unrouted++;
           this.deadLetter.write(
-            { ...delivery, raw: delivery.json, reason: 'no_matching_sink', detail: `no sink accepts log type ${delivery.logType}` },
+            { ...delivery, raw: delivery.text.json, reason: 'no_matching_sink', detail: `no sink accepts log type ${delivery.logType}` },
             settlement,
           );
           handedOut++;

@@ -47,7 +47,7 @@ export class FileSink implements Sink {
   write(record: Delivery, settlement: Settlement): void {
     this.stats.recordsQueued++;
     const { deliveredByLogType } = this.stats;
-    this.lines.write(record.json, {
+    this.lines.write(record.text.json, {
       settle() {
         countBy(deliveredByLogType, record.logType);
         settlement.settle();

@@ -126,7 +126,7 @@ export class HttpSink implements Sink {
   /** Returns the bytes of the framed copy held until settlement: 0 when the frame is the record's text itself. */
   write(record: Delivery, settlement: Settlement): number {
     const frame = this.preset.frame(record);
-    const frameBytes = Buffer.byteLength(frame);
+    const frameBytes = frame === undefined ? record.text.byteLength : Buffer.byteLength(frame);
     const item: BatchItem = { entry: { record, settlement }, frame, bytes: frameBytes + (this.preset.separatorBytes ?? 0) };
     this.stats.recordsQueued++;
     if (this.preset.maxRecordBytes !== undefined && frameBytes > this.preset.maxRecordBytes) {
@@ -142,7 +142,7 @@ export class HttpSink implements Sink {
     this.open.items.push(item);
     this.open.bytes += item.bytes;
     if (this.open.items.length >= this.config.batch.max_events) this.seal();
-    return frame === record.json ? 0 : frameBytes;
+    return frame === undefined ? 0 : frameBytes;
   }
 
   flush(): void {
@@ -400,7 +400,7 @@ export class HttpSink implements Sink {
     for (const { entry } of items) {
       const { record } = entry;
       this.deadLetter.write(
-        { reason, detail, logType: record.logType, tag: record.tag, source: record.source, raw: record.json, sink: this.name, status, response },
+        { reason, detail, logType: record.logType, tag: record.tag, source: record.source, raw: record.text.json, sink: this.name, status, response },
         entry.settlement,
       );
     }

@@ -3,9 +3,9 @@ import type { Delivery, SinkEntry } from './sink.js';
 /** One record in a batch: its entry and its bytes in the body, framed once when it is queued. */
 export interface BatchItem {
   entry: SinkEntry;
-  /** The record's part of the body; `record.json` itself where the preset adds nothing around it (no copy held). */
-  frame: string;
-  /** UTF-8 length of `frame` plus the preset's `separatorBytes`: what the item adds to the body. */
+  /** The record's part of the body; undefined where the preset adds nothing around the record's text (no copy held). */
+  frame: string | undefined;
+  /** UTF-8 length of the frame (or of the record's text) plus the preset's `separatorBytes`: what the item adds to the body. */
   bytes: number;
 }
 
@@ -32,10 +32,11 @@ export interface Preset {
   /** Headers sent with every request: auth and target metadata. */
   headers: Record<string, string>;
   /**
-   * The record's part of the body. Built by string concatenation around `record.json`, never by re-parsing it; return
-   * `record.json` itself when nothing goes around it, so a queued record holds no second copy of its text.
+   * The record's part of the body. Built by string concatenation around `record.text.json`, never by re-parsing it;
+   * undefined when nothing goes around it: the body then gets the record's text as it is, with no copy held while it
+   * waits and, for a record read on the processor's byte path, without ever becoming a string.
    */
-  frame(record: Delivery): string;
+  frame(record: Delivery): string | undefined;
   /** Bytes the body adds per item besides its frame (a separator written by `body`); counted in `BatchItem.bytes`. */
   separatorBytes?: number;
   /**
@@ -80,7 +81,8 @@ export function joinFrames(items: readonly BatchItem[], open: string, separator:
   const body = Buffer.allocUnsafe(size);
   let offset = body.write(open, 0);
   for (let i = 0; i < items.length; i++) {
-    offset += body.write(items[i].frame, offset);
+    const { frame } = items[i];
+    offset += frame === undefined ? items[i].entry.record.text.writeTo(body, offset) : body.write(frame, offset);
     if (separatorBytes > 0 && (placement === 'after' || i < items.length - 1)) offset += body.write(separator, offset);
   }
   offset += body.write(close, offset);

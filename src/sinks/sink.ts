@@ -1,21 +1,17 @@
 import type pino from 'pino';
+import type { RecordText } from '../record-text.js';
 
 /** What every sink shares: the record shape it receives, how it reports settlement, its counters. */
 
-/** One enriched record ready to relay. `json` is one JSON object text; never re-parse it (it may hold exact int64s). */
+/** One enriched record ready to relay. `text` is one JSON object text; never re-parse it (it may hold exact int64s). */
 export interface Delivery {
-  json: string;
+  text: RecordText;
   logType: string;
   eventTimeMs: number;
   /** Fluent Bit tag of the forward message. */
   tag: string;
   /** Who sent it (peer hostname or address). */
   source: string;
-  /**
-   * Where the record as received ends in `json`, before the fields the relay appends (row id, parse time...): that
-   * prefix is identical on every resend of the record. Undefined: all of `json`.
-   */
-  recordEnd?: number;
 }
 
 /**

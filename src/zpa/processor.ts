@@ -5,6 +5,8 @@
  * coerced values replaced and the standard fields spliced in before the closing brace. Nothing is re-serialised,
  * so big integers pass through digit for digit.
  */
+import { isAscii } from 'node:buffer';
+import { RecordText } from '../record-text.js';
 import type { FieldSpec, LogSchema, SchemaSet } from './schema.js';
 import { Classifier } from './classify.js';
 import { findMarker, parseDelimited } from './delimited.js';
@@ -19,13 +21,9 @@ export type Outcome =
   | {
       ok: true;
       logType: string;
-      json: string;
+      /** The record as received (values coerced) and the standard fields the relay appends (row id, parse time...). */
+      text: RecordText;
       eventTimeMs: number;
-      /**
-       * `json.slice(0, recordEnd)` is the record as received (values coerced), without the standard fields the relay
-       * appends (row id, parse time, sender): the same text each time the same record is resent.
-       */
-      recordEnd: number;
     }
   | { ok: false; logType: string | undefined; reason: RejectReason; detail: string; raw: string };
 
@@ -78,6 +76,12 @@ export class ZpaProcessor {
   private from = 0;
   private eventMs = NaN;
   private eventField = Infinity;
+  /**
+   * The bytes the line being processed was decoded from, when they are ASCII, so that an offset in the text is the
+   * same offset in them (from `lineBytesStart`): set by processBytes for the JSON branches of processLine.
+   */
+  private lineBytes: Buffer | undefined;
+  private lineBytesStart = 0;
 
   constructor(
     private readonly schemas: SchemaSet,
@@ -108,6 +112,7 @@ export class ZpaProcessor {
     // The CSV/TSV marker comes before any brace (Audit CSV values hold JSON): look only there.
     const marker = findMarker(brace < 0 ? line : line.slice(0, brace));
     if (marker !== undefined && (brace < 0 || marker.start < brace)) {
+      this.lineBytes = undefined; // the record is the JSON built from the CSV/TSV fields, not the line
       const parsed = parseDelimited(line, marker, this.templates, tagged?.id, (logType, key) => this.schemas.byId.get(logType)?.byKey.get(key)?.type === 'json');
       if (!parsed.ok) return reject(tagged, 'unparsable', parsed.error, line);
       const outcome = this.processJson(parsed.json, 0, parsed.header, this.schemas.byId.get(parsed.template.logType), ctx);
@@ -117,11 +122,29 @@ export class ZpaProcessor {
     return this.processJson(line, brace, line.slice(0, brace), tagged, ctx);
   }
 
+  /**
+   * A raw LSS line given as its UTF-8 bytes `buf[start, end)`, the undecoded str of a `Format none` record. The line
+   * is decoded for checking, but a valid record that needed no coercion goes on as a view of these bytes with the
+   * standard fields after it: the decoded text dies young, and the record reaches the sink's request body with one
+   * copy, never held as a string while it waits.
+   */
+  processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext): Outcome {
+    // LSS writes ASCII: one character per byte, so offsets agree. Anything else is decoded and kept as text.
+    if (!isAscii(buf.subarray(start, end))) return this.processLine(buf.toString('utf8', start, end), ctx);
+    this.lineBytes = buf;
+    this.lineBytesStart = start;
+    try {
+      return this.processLine(latin1Text(buf, start, end), ctx);
+    } finally {
+      this.lineBytes = undefined;
+    }
+  }
+
   private processJson(text: string, start: number, linePrefix: string, tagged: LogSchema | undefined, ctx: RecordContext): Outcome {
     const layout = tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
     if (layout !== undefined && layout.complete) {
       const close = this.checkAsLayout(text, start, layout);
-      if (close >= 0) return this.accept(text, start, close, layout.schema, linePrefix, ctx);
+      if (close >= 0) return this.acceptText(text, start, close, layout.schema, linePrefix, ctx);
     }
     return this.processJsonFully(text, start, linePrefix, tagged, ctx);
   }
@@ -147,7 +170,10 @@ export class ZpaProcessor {
       const end = scanner.scanValue(i);
       if (end < 0) return -1;
       const field = fields[n];
-      if (field !== undefined && !this.checkMember(field, text, i, end, scanner.lastKind, scanner.lastFlag)) return -1;
+      if (field !== undefined) {
+        if (!this.checkMember(field, text, i, end, scanner.lastKind, scanner.lastFlag)) return -1;
+        this.replaceValue(text, i, end);
+      }
       i = end;
     }
     const tail = layout.tail;
@@ -201,11 +227,12 @@ export class ZpaProcessor {
       if (!this.checkMember(field, text, m.valueStart[i], m.valueEnd[i], m.kind[i], m.flag[i])) {
         return reject(schema, 'invalid', `field ${field.name}: ${this.check.error}`, text);
       }
+      this.replaceValue(text, m.valueStart[i], m.valueEnd[i]);
     }
     for (const field of schema.requiredFields) {
       if (seen[field.index] !== gen) return reject(schema, 'invalid', `field ${field.name}: required, missing`, text);
     }
-    return this.accept(text, start, close, schema, linePrefix, ctx);
+    return this.acceptText(text, start, close, schema, linePrefix, ctx);
   }
 
   private startRecord(start: number): void {
@@ -216,14 +243,10 @@ export class ZpaProcessor {
     this.indicators.clear();
   }
 
-  /** Checks one member's value `text[vs, ve)`; notes its coercion, event time and indicators. */
+  /** Checks one member's value `text[vs, ve)`; notes its event time and indicators (its coercion: replaceValue). */
   private checkMember(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): boolean {
     const check = this.check;
     if (!check.check(field, text, vs, ve, kind, flag)) return false;
-    if (check.replacement !== undefined) {
-      this.out += text.slice(this.from, vs) + check.replacement;
-      this.from = ve;
-    }
     if (field.isEventTime && field.index < this.eventField && !Number.isNaN(check.ms)) {
       this.eventMs = check.ms;
       this.eventField = field.index;
@@ -236,16 +259,35 @@ export class ZpaProcessor {
     return true;
   }
 
-  /** The valid record: coerced values in place, the standard fields spliced in before the closing brace. */
-  private accept(text: string, start: number, close: number, schema: LogSchema, linePrefix: string, ctx: RecordContext): Outcome {
+  /** After a successful checkMember: writes the coerced value, if any, in place of `text[vs, ve)` in the output. */
+  private replaceValue(text: string, vs: number, ve: number): void {
+    const replacement = this.check.replacement;
+    if (replacement === undefined) return;
+    this.out += text.slice(this.from, vs) + replacement;
+    this.from = ve;
+  }
+
+  /** A valid record checked as text: coerced values in place, up to its closing brace. */
+  private acceptText(text: string, start: number, close: number, schema: LogSchema, linePrefix: string, ctx: RecordContext): Outcome {
+    // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
+    const empty = text.charCodeAt(skipWhitespace(text, start + 1)) === 125;
+    if (empty) return this.accept('{', true, schema, linePrefix, ctx);
+    const bytes = this.lineBytes;
+    // Nothing coerced: the record is exactly the received bytes up to its closing brace.
+    if (bytes !== undefined && this.out === '') {
+      const at = this.lineBytesStart;
+      return this.accept(bytes.subarray(at + this.from, at + close - 1), false, schema, linePrefix, ctx);
+    }
+    return this.accept(this.out + text.slice(this.from, close - 1), false, schema, linePrefix, ctx);
+  }
+
+  /** The valid record `head` (without its closing brace) and the standard fields to append. */
+  private accept(head: Buffer | string, empty: boolean, schema: LogSchema, linePrefix: string, ctx: RecordContext): Outcome {
     const parseMs = Date.now();
     const eventMs = Number.isNaN(this.eventMs) ? parseMs : this.eventMs;
     const extra = this.enricher.members(schema, eventMs, parseMs, this.indicators, ctx, linePrefix);
-    // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-    const empty = text.charCodeAt(skipWhitespace(text, start + 1)) === 125;
-    const record = empty ? '{' : this.out + text.slice(this.from, close - 1);
-    const json = empty ? record + extra.slice(1) + '}' : record + extra + '}';
-    return { ok: true, logType: schema.name, json, eventTimeMs: eventMs, recordEnd: record.length };
+    const tail = (empty ? extra.slice(1) : extra) + '}';
+    return { ok: true, logType: schema.name, text: new RecordText(empty ? '{' : head, tail), eventTimeMs: eventMs };
   }
 
   private newLayout(text: string, start: number, close: number, m: Members, schema: LogSchema): Layout {
@@ -300,6 +342,11 @@ function lineOf(record: Record<string, unknown>): string | undefined {
   if (typeof log === 'string') return log;
   if (log instanceof Uint8Array) return decoder.decode(log);
   return undefined;
+}
+
+/** `buf[start, end)` as Latin-1: Buffer#latin1Slice, without toString's argument handling (ASCII bytes here). */
+function latin1Text(buf: Buffer, start: number, end: number): string {
+  return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
 }
 
 function describeKeys(keys: readonly string[], count: number): string {

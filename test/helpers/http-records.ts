@@ -1,3 +1,4 @@
+import { RecordText } from '../../src/record-text.js';
 import type { Delivery } from '../../src/pipeline/dispatcher.js';
 
 /**
@@ -9,7 +10,7 @@ export function record(seq: number, options: { logType?: string; padding?: numbe
     `{"seq":${seq},"LogTimestamp":"Mon Nov 23 06:00:0${seq % 10} 2026","ConnectionID":"conn-${seq}",` +
     `"AuditId":90071992547409930${seq % 10},"Username":"user${seq}@example.com","Note":"${'x'.repeat(options.padding ?? 64)}"}`;
   return {
-    json,
+    text: RecordText.of(json),
     logType: options.logType ?? 'Zscaler.ZPA.UserActivity',
     eventTimeMs: 1_795_413_600_000 + seq,
     tag: 'zpa.user_activity',

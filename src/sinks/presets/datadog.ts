@@ -45,7 +45,7 @@ export function datadogPreset(config: DatadogConfig): Preset {
       prependMembers(
         `${common},"hostname":${hostname ?? JSON.stringify(record.source)},"ddtags":${JSON.stringify(`log_type:${record.logType}${extraTags}`)},` +
           `"timestamp":${Math.round(eventTimeOrNow(record.eventTimeMs))}`,
-        record.json,
+        record.text.json,
       ),
     separatorBytes: 1,
     body: (items) => joinFrames(items, '[', ',', ']', 'between'),

@@ -42,7 +42,7 @@ export function bulkUrl(url: string): string {
  * the same document and Elasticsearch answers 409 instead of storing a duplicate.
  */
 export function documentId(record: Delivery): string {
-  return createHash('sha256').update(record.recordEnd === undefined ? record.json : record.json.slice(0, record.recordEnd)).digest('base64url');
+  return createHash('sha256').update(record.text.head).digest('base64url');
 }
 
 interface BulkItemResult {
@@ -65,9 +65,8 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
     headers: config.auth?.type === 'api_key' ? { authorization: `ApiKey ${config.auth.key}` } : authHeaders(config.auth),
     frame: (record) => {
       const id = config.id === 'hash' ? `,"_id":"${documentId(record)}"` : '';
-      const document = record.json.includes('"@timestamp"')
-        ? record.json
-        : prependMembers(`"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, record.json);
+      const json = record.text.json;
+      const document = json.includes('"@timestamp"') ? json : prependMembers(`"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, json);
       return `{"create":{"_index":${indexName(record.logType)}${id}}}\n${document}\n`;
     },
     body: (items) => joinFrames(items, '', '', '', 'after'),

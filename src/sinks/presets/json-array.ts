@@ -9,7 +9,7 @@ export function jsonArrayPreset(auth: Auth | undefined): Preset {
   return {
     ...ndjsonPreset(auth),
     contentType: 'application/json',
-    frame: (record) => record.json,
+    frame: () => undefined,
     separatorBytes: 1,
     body: (items) => joinFrames(items, '[', ',', ']', 'between'),
   };

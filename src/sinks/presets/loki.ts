@@ -35,7 +35,7 @@ export function lokiPreset(config: LokiConfig): Preset {
   return {
     contentType: 'application/json',
     headers: { ...authHeaders(config.auth), ...(config.tenant_id ? { 'x-scope-orgid': config.tenant_id } : {}) },
-    frame: (record) => `["${epochNanosText(record.eventTimeMs)}",${JSON.stringify(record.json)}]`,
+    frame: (record) => `["${epochNanosText(record.eventTimeMs)}",${JSON.stringify(record.text.json)}]`,
     body: (items) => {
       const streams = new Map<string, BatchItem[]>();
       for (const item of items) {

@@ -24,7 +24,7 @@ export function ndjsonPreset(auth: Auth | undefined): Preset {
     headers: authHeaders(auth),
     sign: hmacSigner(auth),
     // The frame is the record's own text; the newline is written into the body, so no framed copy is held.
-    frame: (record) => record.json,
+    frame: () => undefined,
     separatorBytes: 1,
     body: (items) => joinFrames(items, '', '\n', '', 'after'),
   };

@@ -59,7 +59,7 @@ export function splunkHecPreset(config: SplunkHecConfig): Preset {
     frame: (record) =>
       `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
       `"source":${source ?? JSON.stringify(record.tag)},"sourcetype":${sourcetype ?? JSON.stringify(record.logType)}${index},` +
-      `"event":${record.json}}`,
+      `"event":${record.text.json}}`,
     body: (items) => joinFrames(items, '', '', '', 'after'),
   };
 }
