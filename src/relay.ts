@@ -2,14 +2,23 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { HandshakeConfig } from './forward/handshake.js';
-import type { ForwardMessage } from './forward/message.js';
+import type { ForwardEntry, ForwardMessage } from './forward/message.js';
 import { ForwardServer } from './forward/server.js';
 import { Histogram } from './ops/histogram.js';
 import { Dispatcher, type Delivery, type Rejection } from './pipeline/dispatcher.js';
 import { createSink } from './sinks/config.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
 import { countBy, type Sink } from './sinks/sink.js';
-import { ZpaProcessor, loadSchemas } from './zpa/index.js';
+import { ZpaProcessor, loadSchemas, type Outcome, type RecordContext } from './zpa/index.js';
+
+/** A record the processor threw on: dead-lettered like a rejection. */
+interface InternalError {
+  ok: false;
+  logType: undefined;
+  reason: 'internal_error';
+  detail: string;
+  raw: string;
+}
 
 /** Bounds (seconds) of the ack latency histogram. */
 export const ACK_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
@@ -100,6 +109,22 @@ export class Relay {
     await receiverStopped;
   }
 
+  /**
+   * One entry through the processor. Should the processor ever throw (a bug, not bad input: bad input is a rejection),
+   * the record is dead-lettered as `internal_error` with the error, so its message is still acked: closing the
+   * connection instead would have Fluent Bit resend the same record, and fail on it, forever.
+   */
+  private process(entry: ForwardEntry, context: RecordContext): Outcome | InternalError {
+    try {
+      const line = entry.line;
+      return line === undefined ? this.processor.process(entry.record, context) : this.processor.processBytes(line.bytes, line.start, line.end, context);
+    } catch (error) {
+      this.options.logger.error({ err: error, tag: context.tag }, 'the ZPA processor failed on a record; it is dead-lettered as internal_error');
+      const raw = entry.line === undefined ? JSON.stringify(entry.record, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) : entry.line.bytes.toString('utf8', entry.line.start, entry.line.end);
+      return { ok: false, logType: undefined, reason: 'internal_error', detail: `processor error: ${(error as Error).message}`, raw };
+    }
+  }
+
   private handle(message: ForwardMessage): Promise<void> {
     const started = performance.now();
     const deliveries: Delivery[] = [];
@@ -108,8 +133,7 @@ export class Relay {
     const context = { tag, source: peer.address };
     const source = peer.hostname ?? peer.address;
     for (const entry of message.entries) {
-      const line = entry.line;
-      const outcome = line === undefined ? this.processor.process(entry.record, context) : this.processor.processBytes(line.bytes, line.start, line.end, context);
+      const outcome = this.process(entry, context);
       if (outcome.ok) {
         deliveries.push({ text: outcome.text, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, tag, source });
         countBy(this.records.accepted, outcome.logType);

@@ -9,7 +9,7 @@ import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { relayMetrics } from '../src/ops/relay-metrics.js';
 import { snapshotOf } from '../src/ops/snapshot.js';
 import { Relay } from '../src/relay.js';
-import { LssGenerator, seededRandom } from '../src/zpa/index.js';
+import { LssGenerator, seededRandom, ZpaProcessor } from '../src/zpa/index.js';
 import { capture, exchange } from './helpers/forward.js';
 import { stateAfter, until } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
@@ -107,6 +107,34 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
       assert.match(metrics, /zpa_relay_dead_letters_total\{log_type="Zscaler.ZPA.UserActivity",reason="invalid"\} 2/);
       assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_forward_acks_total 1/);
     } finally {
+      await stop();
+      await target.stop();
+    }
+  });
+
+  it('a record the processor throws on is dead-lettered as internal_error; the rest is delivered and the message acked', async () => {
+    const target = await HttpTarget.create();
+    const { relay, port, deadLetters, stop } = await startRelay(target);
+    const proto = ZpaProcessor.prototype;
+    const processBytes = proto.processBytes;
+    proto.processBytes = function (this: ZpaProcessor, ...args: Parameters<typeof processBytes>) {
+      if (args[0].toString('utf8', args[1], args[2]).includes('"boom"')) throw new Error('simulated processor bug');
+      return processBytes.apply(this, args);
+    };
+    try {
+      const generator = new LssGenerator();
+      const random = seededRandom(5);
+      const records = Array.from({ length: 5 }, () => ({ log: generator.line('user-activity', 'json', random) }));
+      records[2] = { log: records[2].log.replace(/"Customer":\s*"[^"]*"/, '"Customer": "boom"') };
+      const client = await ForwardClient.connect('127.0.0.1', port);
+      await client.send(encodeForwardMessage('zpa.user-activity', records));
+      client.close();
+      assert.equal(bodies(target).length, 4);
+      const letters = deadLetters();
+      assert.deepEqual(letters.map((letter) => [letter.reason, letter.detail, letter.raw]), [['internal_error', 'processor error: simulated processor bug', records[2].log]]);
+      assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_records_rejected_total\{log_type="unknown",reason="internal_error"\} 1/);
+    } finally {
+      proto.processBytes = processBytes;
       await stop();
       await target.stop();
     }
