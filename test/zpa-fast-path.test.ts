@@ -75,32 +75,47 @@ function mutations(line: string, schemaFields: ReadonlyMap<string, FieldSpec>, r
   return out;
 }
 
-test('the fast path decides every record exactly as the general path does', () => {
+/**
+ * For each log type, edge or not, tagged or not: a processor warmed with a generated line (its layout learnt), then
+ * each variant of that line. Calls `check(warm, line, variant, ctx, label)` once per variant.
+ */
+function forEachVariant(
+  seed: number,
+  extra: (line: string) => string[],
+  check: (warm: ZpaProcessor, line: string, variant: string, ctx: { tag: string; source: string }, label: string) => void,
+): number {
   let compared = 0;
-  let fastAccepted = 0;
   for (const logType of generator.logTypes()) {
     const schema = schemas.byId.get(logType)!;
-    const random = seededRandom(logType.length * 7919);
+    const random = seededRandom(logType.length * seed);
     for (let r = 0; r < 4; r++) {
       const line = generator.line(logType, 'json', random, { edge: r % 2 === 1, baseTime: BASE_TIME });
       for (const tag of [`zpa.${logType}`, 'zpa.lss']) {
         const ctx = { tag, source: '127.0.0.1:1' };
         const warm = new ZpaProcessor(schemas, {}, templates);
-        for (const variant of mutations(line, schema.byKey, random)) {
+        for (const variant of [...mutations(line, schema.byKey, random), ...extra(line)]) {
           assert.ok(warm.process({ log: line }, ctx).ok, `${logType}: the unmutated line is accepted`);
-          const before = fullPasses;
-          const fast = warm.process({ log: variant }, ctx);
-          if (variant === line) {
-            assert.equal(fullPasses, before, `${logType}: a record with the previous record's keys takes the fast path`);
-            fastAccepted++;
-          }
-          const slow = new ZpaProcessor(schemas, {}, templates).process({ log: variant }, ctx);
-          assert.deepEqual(comparable(fast), comparable(slow), `${logType} ${tag}: ${variant}`);
+          check(warm, line, variant, ctx, `${logType} ${tag}: ${variant}`);
           compared++;
         }
       }
     }
   }
+  return compared;
+}
+
+test('the fast path decides every record exactly as the general path does', () => {
+  let fastAccepted = 0;
+  const compared = forEachVariant(7919, () => [], (warm, line, variant, ctx, label) => {
+    const before = fullPasses;
+    const fast = warm.process({ log: variant }, ctx);
+    if (variant === line) {
+      assert.equal(fullPasses, before, `${label}: a record with the previous record's keys takes the fast path`);
+      fastAccepted++;
+    }
+    const slow = new ZpaProcessor(schemas, {}, templates).process({ log: variant }, ctx);
+    assert.deepEqual(comparable(fast), comparable(slow), label);
+  });
   assert.ok(compared > 5000, `${compared} records compared`);
   assert.ok(fastAccepted > 100, `${fastAccepted} records through the fast path`);
 });
@@ -129,36 +144,23 @@ test('records of several streams interleaved: each tag keeps its own layout, unt
 });
 
 test('processBytes (a line left as UTF-8 bytes) decides every record exactly as processLine does; uncoerced ones stay views of the bytes', () => {
-  let compared = 0;
   let byBytes = 0;
   const junk = Buffer.from('\u00ff{"x":1}\n', 'latin1');
-  for (const logType of generator.logTypes()) {
-    const schema = schemas.byId.get(logType)!;
-    const random = seededRandom(logType.length * 104729);
-    for (let r = 0; r < 4; r++) {
-      const line = generator.line(logType, 'json', random, { edge: r % 2 === 1, baseTime: BASE_TIME });
-      for (const tag of [`zpa.${logType}`, 'zpa.lss']) {
-        const ctx = { tag, source: '127.0.0.1:1' };
-        const warm = new ZpaProcessor(schemas, {}, templates);
-        for (const variant of [...mutations(line, schema.byKey, random), line.replace(/"([^"]*)"/, '"$1\u00e9"'), `${line}\u00ff`]) {
-          assert.ok(warm.process({ log: line }, ctx).ok, `${logType}: the unmutated line is accepted`);
-          // The line inside a larger buffer, as a str inside a forward request: only its own bytes count.
-          const bytes = Buffer.concat([junk, Buffer.from(variant), junk]);
-          const viaBytes = warm.processBytes(bytes, junk.length, bytes.length - junk.length, ctx);
-          if (viaBytes.ok && typeof viaBytes.text.head !== 'string') {
-            byBytes++;
-            const head = viaBytes.text.head;
-            if (String(head) === variant.slice(0, String(head).length)) {
-              assert.ok(head.buffer === bytes.buffer && head.byteOffset === bytes.byteOffset + junk.length, 'an uncoerced head is a view of the received bytes');
-            }
-          }
-          const viaText = new ZpaProcessor(schemas, {}, templates).process({ log: variant }, ctx);
-          assert.deepEqual(comparable(viaBytes), comparable(viaText), `${logType} ${tag}: ${variant}`);
-          compared++;
-        }
+  const nonAscii = (line: string) => [line.replace(/"([^"]*)"/, '"$1\u00e9"'), `${line}\u00ff`];
+  const compared = forEachVariant(104729, nonAscii, (warm, _line, variant, ctx, label) => {
+    // The line inside a larger buffer, as a str inside a forward request: only its own bytes count.
+    const bytes = Buffer.concat([junk, Buffer.from(variant), junk]);
+    const viaBytes = warm.processBytes(bytes, junk.length, bytes.length - junk.length, ctx);
+    if (viaBytes.ok && typeof viaBytes.text.head !== 'string') {
+      byBytes++;
+      const head = viaBytes.text.head;
+      if (String(head) === variant.slice(0, String(head).length)) {
+        assert.ok(head.buffer === bytes.buffer && head.byteOffset === bytes.byteOffset + junk.length, 'an uncoerced head is a view of the received bytes');
       }
     }
-  }
+    const viaText = new ZpaProcessor(schemas, {}, templates).process({ log: variant }, ctx);
+    assert.deepEqual(comparable(viaBytes), comparable(viaText), label);
+  });
   assert.ok(compared > 5000, `${compared} records compared`);
   assert.ok(byBytes > 300, `${byBytes} records kept as views of their bytes`);
 });
