@@ -278,7 +278,10 @@ export class ZpaProcessor {
       const at = this.lineBytesStart;
       return this.accept(bytes.subarray(at + this.from, at + close - 1), false, schema, linePrefix, ctx);
     }
-    return this.accept(this.out + text.slice(this.from, close - 1), false, schema, linePrefix, ctx);
+    const head = this.out + text.slice(this.from, close - 1);
+    // Coerced, from bytes: re-encoded (one copy, from Node's pool), so the decoded line the slices point into dies now
+    // instead of waiting with the record for its batch.
+    return this.accept(bytes === undefined ? head : Buffer.from(head), false, schema, linePrefix, ctx);
   }
 
   /** The valid record `head` (without its closing brace) and the standard fields to append. */
