@@ -14,7 +14,7 @@ addExtension({
 });
 
 /**
- * Records are decoded by msgpackr: maps become plain objects, integers beyond ±2^53 become BigInt (Audit IDs must
+ * Records other than `{log: str}` lines (see readLineEntry) are decoded by msgpackr: maps become plain objects, integers beyond ±2^53 become BigInt (Audit IDs must
  * keep every digit), everything else a number. Bin values are views of the message buffer, which is never reused.
  */
 // 'auto' is documented by msgpackr but missing from its type definitions.

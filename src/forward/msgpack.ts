@@ -1,7 +1,7 @@
 /**
  * The small amount of msgpack the receiver handles itself: finding where a top-level object ends (without decoding
  * it), decoding the protocol envelope with strings kept as raw bytes (handshake salts are not UTF-8; the ack must echo
- * the chunk id byte for byte), and encoding the server's replies. Records are decoded by msgpackr (see decode.ts).
+ * the chunk id byte for byte), and encoding the server's replies. Records are read in decode.ts.
  */
 
 export class ProtocolError extends Error {}
