@@ -1,6 +1,7 @@
 /**
  * Forward-protocol decode throughput on the real Fluent Bit 5.1.1 z-bulk-20000 captures (Forward mode, up to 14,578
- * entries and ~2 MB per message): framing + envelope + msgpackr decoding of every entry, whole reads and 4 KiB reads.
+ * entries and ~2 MB per message): framing + envelope + reading every entry (`{log: str}` lines as byte ranges, other
+ * records decoded by msgpackr), whole reads and 4 KiB reads.
  *   npm run build && node dist/bench/decode.js [seconds per case, default 3]
  */
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * In-process micro-benchmarks of the relay's three stages on the very messages the end-to-end run sends: forward
  * decode (framing is a header walk; this is decodeRequest, msgpack → entries), parse + validate + enrich
- * (ZpaProcessor.process), and encode + compress (NDJSON body, gzip level 1 as the gzip presets use). Figures are
+ * (ZpaProcessor.processBytes for \`Format none\` lines, as the relay does), and encode + compress (NDJSON body, gzip level 1 as the gzip presets use). Figures are
  * records per CPU-second of this process.
  */
 import { gzipSync } from 'node:zlib';
@@ -43,17 +43,18 @@ export function microBenchmark(pool: MessagePool, seconds = 0.5): MicroResult {
   if (decoded.kind !== 'entries') throw new Error(`unexpected request kind ${decoded.kind}`);
   const entries: ForwardEntry[] = decoded.entries;
   const ctx = { tag: decoded.tag, source: '127.0.0.1' };
+  const processEntry = (entry: ForwardEntry) => (entry.line === undefined ? zpa.process(entry.record, ctx) : zpa.processBytes(entry.line.bytes, entry.line.start, entry.line.end, ctx));
   const json: string[] = [];
   let rejected = 0;
   for (const entry of entries) {
-    const outcome = zpa.process(entry.record, ctx);
+    const outcome = processEntry(entry);
     if (outcome.ok) json.push(outcome.text.json);
     else rejected++;
   }
   return {
     decode: perCpuSecond(entries.length, seconds, () => decodeRequest(message.bytes)),
     process: perCpuSecond(entries.length, seconds, () => {
-      for (const entry of entries) zpa.process(entry.record, ctx);
+      for (const entry of entries) processEntry(entry);
     }),
     encodeGzip: perCpuSecond(json.length, seconds, () => gzipSync(Buffer.from(json.join('\n') + '\n'), { level: 1 })),
     rejected,
