@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSchemas, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
 
 const schemas = loadSchemas();
 const ctx = { tag: 'zpa.lss', source: '192.0.2.7:40000' };
@@ -127,6 +127,28 @@ test('the tag decides the type; an unknown tag suffix falls back to the keys', (
   assert.equal(r.logType, 'Zscaler.ZPA.UserActivity');
   // The tag reaches the output.
   assert.equal(ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.app-connector-metrics' })).p_fluent_tag, 'zpa.app-connector-metrics');
+});
+
+test('CSV/TSV lines whose values hold many separators cost bounded work: a 30 KB line is decided at once, not after hours', () => {
+  // A shape the fuzzer found: a generated line's values repeated, so free-text fields could take any number of the
+  // surplus pieces, and one typed value broken (Infinity for an integer) so that no reading fits and every one is
+  // tried. Before the bound, alignment grew ~10x per doubling of the line (5 KB: 16 s; 30 KB: hours).
+  const generator = new LssGenerator(schemas);
+  const random = seededRandom(11);
+  for (const [logType, format] of [['app-protection', 'tsv'], ['browser-access', 'csv'], ['user-activity', 'csv']] as const) {
+    const line = generator.line(logType, format, random, { baseTime: Date.UTC(2026, 0, 5) });
+    const at = line.indexOf('zpa-lss:') + 'zpa-lss:'.length;
+    const sep = format === 'tsv' ? '\t' : ',';
+    const pieces = line.slice(at).split(sep);
+    const lastInteger = pieces.map((piece) => /^\d+$/.test(piece)).lastIndexOf(true);
+    pieces[lastInteger] = 'Infinity';
+    const long = line.slice(0, at) + pieces.join(sep).repeat(Math.ceil(30_000 / (line.length - at)));
+    const started = performance.now();
+    const outcome = new ZpaProcessor(schemas).process({ log: long }, ctx);
+    // Free text may legitimately absorb the surplus (user-activity); otherwise the line is unparsable, with the reason.
+    if (!outcome.ok) assert.deepEqual([outcome.reason, /values do not fit/.test(outcome.detail)], ['unparsable', true], `${logType} ${format}`);
+    assert.ok(performance.now() - started < 5000, `${logType} ${format}: ${Math.round(performance.now() - started)} ms (a hang guard, not a speed test)`);
+  }
 });
 
 test('CSV: a ConnectionID holding a comma, quoted values with commas, and Audit JSON documents with commas', () => {

@@ -13,8 +13,13 @@ const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const ISO_START = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d/;
 const scanner = new JsonScanner();
-/** Alignment gives up beyond this many search steps (a line with many separators inside free-text values). */
-const MAX_STEPS = 20_000;
+/**
+ * Alignment gives up beyond this many search steps (a line with many separators inside free-text values), or once
+ * it has checked this many characters of candidate JSON values: both bound the work one line can cost, whatever its
+ * shape, to milliseconds (the fuzzer found lines of a few KB that took seconds to minutes before).
+ */
+const MAX_STEPS = 50_000;
+const MAX_JSON_CHARS = 1_000_000;
 
 export type DelimitedResult =
   | { ok: true; template: LssTemplate; json: string; header: string }
@@ -118,30 +123,37 @@ function align(
   const counts = new Array<number>(n).fill(1);
   const dead = new Set<number>();
   let steps = 0;
+  let jsonChars = 0;
   const fits = (fi: number, pi: number, k: number): boolean => {
     const f = fields[fi];
     if (positional) return k === 1 || (k === 2 && separatorFields.has(f.key));
     const json = f.conv === 'j' || isJsonField(f.key);
-    if (k === 1 && !json) return singleFits(f, pieces[pi]);
+    if (!json) return k === 1 ? singleFits(f, pieces[pi]) : (f.conv === 's' || f.list) && f.time === undefined;
+    // Only a JSON value needs its pieces joined, to be parsed whole.
     const joined = k === 1 ? pieces[pi] : pieces.slice(pi, pi + k).join(sep);
-    if (json) return (k === 1 && joined === '') || ((f.conv !== 'j' || joined.startsWith('"')) && isJsonText(scanner, joined));
-    return (f.conv === 's' || f.list) && f.time === undefined;
+    jsonChars += joined.length;
+    if (jsonChars > MAX_JSON_CHARS) steps = MAX_STEPS;
+    return (k === 1 && joined === '') || ((f.conv !== 'j' || joined.startsWith('"')) && isJsonText(scanner, joined));
   };
+  /** A field that may take more than one piece: free text and lists (and JSON) in a typed reading. */
+  const canSpan = (f: Placeholder): boolean => !positional && (f.conv === 'j' || isJsonField(f.key) || ((f.conv === 's' || f.list) && f.time === undefined));
   const search = (fi: number, pi: number): boolean => {
     if (fi === n) return pi === m;
     const key = fi * (m + 1) + pi;
-    if (dead.has(key) || ++steps > MAX_STEPS) return false;
+    if (dead.has(key)) return false;
     const maxK = m - pi - (n - fi - 1);
-    const order: number[] = [];
-    if (separatorFields.has(fields[fi].key) && maxK >= 2) order.push(2, 1);
-    else order.push(1);
-    for (let k = order.length === 2 ? 3 : 2; k <= maxK; k++) order.push(k);
-    for (const k of order) {
-      if (k > maxK || !fits(fi, pi, k)) continue;
+    // Each piece count tried is a step, so the budget bounds the work, not just the depth.
+    const tryK = (k: number): boolean => {
+      if (++steps > MAX_STEPS || !fits(fi, pi, k)) return false;
       counts[fi] = k;
-      if (search(fi + 1, pi + k)) return true;
-    }
-    dead.add(key);
+      return search(fi + 1, pi + k);
+    };
+    const f = fields[fi];
+    const first = separatorFields.has(f.key) && maxK >= 2 ? 2 : 1;
+    if (maxK >= 1 && tryK(first)) return true;
+    if (first === 2 && tryK(1)) return true;
+    if (canSpan(f)) for (let k = first + 1; k <= maxK && steps <= MAX_STEPS; k++) if (tryK(k)) return true;
+    if (steps <= MAX_STEPS) dead.add(key);
     return false;
   };
   return search(0, 0) ? counts : undefined;
