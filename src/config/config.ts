@@ -36,6 +36,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** V8 heap settings of the relay processes (src/config/heap.ts). */
+    heap: z
+      .object({
+        /**
+         * After each full collection the old generation may grow by this much before the next one (V8's
+         * --heap-growing-percent); 0 = V8's own factor, up to 300 %. Applied in every relay process at start-up.
+         */
+        growth_percent: z.number().int().min(0).max(1000).default(100),
+        /** Each of the young generation's two semi-spaces (--max-semi-space-size) of worker processes; 0 = V8's own. */
+        max_semi_space: byteSize.prefault('16MiB'),
+      })
+      .strict()
+      .prefault({}),
     ops: z
       .object({
         /** Serves /metrics (Prometheus), /healthz and /readyz. */
