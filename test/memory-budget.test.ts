@@ -34,6 +34,10 @@ class HeldSink implements Sink {
 const delivery: Delivery = { json: '{"n":1}', logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 0, tag: 'zpa.user', source: 'fb-1' };
 
 describe('the in-flight byte budget counts what an unsettled message really holds', () => {
+  it('defaults to 32 MiB', () => {
+    assert.equal(configSchema.parse({}).pipeline.max_in_flight_bytes, 32 * 1024 * 1024);
+  });
+
   it('the request bytes of a message count until it settles, and fill the budget on their own', async () => {
     const sink = new HeldSink();
     const deadLetter = new DeadLetterWriter({ path: path.join(dir, 'dead-1.ndjson'), fsync: false });

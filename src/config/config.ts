@@ -32,7 +32,7 @@ export const configSchema = z
       .object({
         /** In-flight budget: past either limit the relay stops reading from its sockets until sinks catch up. */
         max_in_flight_records: z.number().int().positive().default(50_000),
-        max_in_flight_bytes: byteSize.prefault('64MiB'),
+        max_in_flight_bytes: byteSize.prefault('32MiB'),
       })
       .strict()
       .prefault({}),
