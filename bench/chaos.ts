@@ -4,11 +4,12 @@
  * sink at least once, and reports duplicates, resends and what the relay did.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/chaos.js [--scenarios kill,down,storm,slow,idle] [--kills 10]
- *     [--down-seconds 60] [--log-type user-activity] [--records-per-message 500] [--node PATH]
+ *     [--down-seconds 60] [--rss-settle-seconds 5] [--log-type user-activity] [--records-per-message 500] [--node PATH]
  *
  * kill   kill -9 the relay `--kills` times mid-stream, restarting it on the same port each time
  * down   the sink refuses connections for `--down-seconds`: no acks meanwhile, ack_timeout closes connections, memory
- *        stays bounded, everything arrives after recovery
+ *        stays flat (relay RSS sampled every 250 ms; after the first `--rss-settle-seconds` of the outage its max must be
+ *        ≤ 1.1 × its min), everything arrives after recovery
  * storm  503 for 10 s, 429 with Retry-After: 1 for 10 s, then 50 % 503 for 10 s
  * slow   the sink answers every request after 3 s for 20 s
  * idle   50 connections that connect and never send are closed by idle_timeout while the load proceeds
@@ -21,6 +22,7 @@ import { AtLeastOnceClient } from './lib/load-client.js';
 import { MessagePool, messageSource } from './lib/messages.js';
 import { RelayProcess, metricSum, relayConfig } from './lib/relay-process.js';
 import { num, percentile, sleep, waitFor } from './lib/report.js';
+import { RssSampler, rssRange } from './lib/rss-sampler.js';
 
 // Exit through process.exit on a signal, so the relay children are killed (see relay-process.ts).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: 'kill,down,storm,slow,idle' },
     kills: { type: 'string', default: '10' },
     'down-seconds': { type: 'string', default: '60' },
+    'rss-settle-seconds': { type: 'string', default: '5' },
     'log-type': { type: 'string', default: 'user-activity' },
     'records-per-message': { type: 'string', default: '500' },
     node: { type: 'string' },
@@ -135,26 +138,45 @@ function killScenario(): Promise<void> {
   });
 }
 
+/**
+ * RSS during the outage, sampled every 250 ms from the moment the sink goes down until it comes back: after the
+ * first `--rss-settle-seconds` (the in-flight budget filling up), the largest sample must stay within
+ * `RSS_FLAT_RATIO` × the smallest of the same window (backpressure, not buffering).
+ */
+const RSS_FLAT_RATIO = 1.1;
+
 function downScenario(): Promise<void> {
   const downMs = Number(values['down-seconds']) * 1000;
+  const settleMs = Number(values['rss-settle-seconds']) * 1000;
   return withRelay({ ack_timeout: '10s' }, {}, async (relay, load) => {
     await sleep(3000);
+    const before = relay.memory('VmRSS');
     await sink.down();
-    log(`sink down for ${downMs / 1000} s`);
+    const rss = new RssSampler(() => relay.memory('VmRSS'));
+    log(`sink down for ${downMs / 1000} s (relay RSS ${num(before / 1e6)} MB)`);
     await sleep(2000); // acks of requests answered just before the sink went down may still arrive
     const acked = load.client.stats.acked;
-    const rss: number[] = [];
-    const end = Date.now() + downMs - 2000;
-    while (Date.now() < end) {
-      rss.push(relay.memory('VmRSS'));
-      await sleep(500);
-    }
+    await sleep(downMs - 2000);
+    rss.stop();
     const metrics = await relay.metrics();
     check(load.client.stats.acked === acked, `sink down: ${load.client.stats.acked - acked} acks while down`);
     check(
       metricSum(metrics, 'zpa_relay_forward_ack_timeouts_total') > 0,
-      `sink down: ${metricSum(metrics, 'zpa_relay_forward_ack_timeouts_total')} ack timeouts, ${load.client.stats.closedWithPending} connections closed with messages pending; ` +
-        `relay RSS ${num(Math.min(...rss) / 1e6)}–${num(Math.max(...rss) / 1e6)} MB while down`,
+      `sink down: ${metricSum(metrics, 'zpa_relay_forward_ack_timeouts_total')} ack timeouts, ${load.client.stats.closedWithPending} connections closed with messages pending, ` +
+        `${num(metricSum(metrics, 'zpa_relay_backpressure_pauses_total'))} backpressure pauses`,
+    );
+    const timeline: string[] = [];
+    for (let from = 0; from < downMs; from += 5000) {
+      const { min, max } = rssRange(rss.window(from, from + 5000));
+      timeline.push(`${from / 1000}s ${num(min / 1e6)}–${num(max / 1e6)}`);
+    }
+    log(`relay RSS MB while down, per 5 s: ${timeline.join(', ')}`);
+    const all = rssRange(rss.samples);
+    const { min, max } = rssRange(rss.window(settleMs));
+    check(
+      max <= RSS_FLAT_RATIO * min,
+      `sink down: relay RSS ${num(all.min / 1e6)}–${num(all.max / 1e6)} MB over the whole outage; after the first ${settleMs / 1000} s ` +
+        `${num(min / 1e6)}–${num(max / 1e6)} MB, max/min ${num(max / min, 3)} (must be ≤ ${RSS_FLAT_RATIO})`,
     );
     await sink.up();
     const upAt = Date.now();

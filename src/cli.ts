@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redacted, type Config } from './config/config.js';
+import { applyRuntimeHeapFlags, runtimeHeapFlags } from './config/heap.js';
 import { runDemo } from './demo/demo.js';
 import { createLogger } from './ops/logger.js';
 import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
@@ -31,8 +32,15 @@ function version(): string {
 }
 
 async function run(config: Config): Promise<void> {
+  applyRuntimeHeapFlags(config);
   const logger = createLogger(config.log.level);
-  if (cluster.isWorker) return runWorker(config, logger.child({ worker: cluster.worker?.id }));
+  const heap = { v8Flags: runtimeHeapFlags(config), execArgv: process.execArgv };
+  if (cluster.isWorker) {
+    const workerLogger = logger.child({ worker: cluster.worker?.id });
+    workerLogger.info(heap, 'heap settings');
+    return runWorker(config, workerLogger);
+  }
+  logger.info(heap, 'heap settings');
   const { count, reason } = workerCount(config);
   if (reason) logger.info({ workers: count, reason }, 'running a single relay process');
   if (count > 1) return runPrimary(config, logger, count);

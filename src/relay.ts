@@ -142,7 +142,7 @@ export class Relay {
         countBy(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
       }
     }
-    const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal, awaited: message.chunk !== undefined });
+    const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes: message.wireBytes });
     if (this.dispatcher.saturated) this.receiver.pause();
     return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
   }

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { semiSpaceFlag, startedWithSemiSpaceFlag, workerExecArgv } from './config/heap.js';
 import { relayMetrics } from './ops/relay-metrics.js';
 import { OpsServer } from './ops/server.js';
 import { mergeSnapshots, snapshotOf, type RelaySnapshot } from './ops/snapshot.js';
@@ -46,6 +47,10 @@ function exitAfterLogs(logger: Logger, code: number): void {
 
 /** One process: the relay and its ops server. */
 export async function runSingle(config: Config, logger: Logger): Promise<void> {
+  const semiSpace = semiSpaceFlag(config);
+  if (semiSpace && !startedWithSemiSpaceFlag()) {
+    logger.info({ flag: semiSpace }, `heap.max_semi_space applies to worker processes; a single process uses node's own unless started as node ${semiSpace} (the container image is)`);
+  }
   const relay = new Relay({ config, logger });
   await relay.start();
   const ops = config.ops.enabled ? new OpsServer({ metrics: async () => relayMetrics(snapshotOf(relay)), ready: () => relay.ready }) : undefined;
@@ -106,6 +111,8 @@ export async function runPrimary(config: Config, logger: Logger, count: number):
       fork();
     });
   };
+  // A worker's young generation can only be sized on its command line (heap.max_semi_space).
+  cluster.setupPrimary({ execArgv: workerExecArgv(config) });
   for (let i = 0; i < count; i++) fork();
   // As with one process, the ops endpoints answer only once the forward port is listening.
   await started;

@@ -32,7 +32,20 @@ export const configSchema = z
       .object({
         /** In-flight budget: past either limit the relay stops reading from its sockets until sinks catch up. */
         max_in_flight_records: z.number().int().positive().default(50_000),
-        max_in_flight_bytes: byteSize.prefault('64MiB'),
+        max_in_flight_bytes: byteSize.prefault('32MiB'),
+      })
+      .strict()
+      .prefault({}),
+    /** V8 heap settings of the relay processes (src/config/heap.ts). */
+    heap: z
+      .object({
+        /**
+         * After each full collection the old generation may grow by this much before the next one (V8's
+         * --heap-growing-percent); 0 = V8's own factor, up to 300 %. Applied in every relay process at start-up.
+         */
+        growth_percent: z.number().int().min(0).max(1000).default(100),
+        /** Each of the young generation's two semi-spaces (--max-semi-space-size) of worker processes; 0 = V8's own. */
+        max_semi_space: byteSize.prefault('16MiB'),
       })
       .strict()
       .prefault({}),

@@ -21,9 +21,10 @@ export interface DispatcherOptions {
   deadLetter: DeadLetterWriter;
   /**
    * In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. Bytes
-   * count each record's text once, plus each framed copy a sink holds besides it (Splunk HEC, Elastic, Datadog and
-   * Loki frames; NDJSON and JSON-array sinks hold none). Not counted: up to `concurrency` request bodies per HTTP
-   * sink, and the per-record object overhead.
+   * count each record's text once, each framed copy a sink holds besides it (Splunk HEC, Elastic, Datadog and
+   * Loki frames; NDJSON and JSON-array sinks hold none), and the request itself as received (`requestBytes`), which
+   * stays in memory until the message settles. Not counted: up to `concurrency` request bodies per HTTP sink, and
+   * the per-record object overhead.
    */
   maxInFlightRecords: number;
   maxInFlightBytes: number;
@@ -42,6 +43,12 @@ export interface SubmitOptions {
    * `max_wait` for more records that cannot come.
    */
   awaited?: boolean;
+  /**
+   * Bytes of the request this message came in, held until it settles (the receiver keeps the request buffer, e.g.
+   * for the `chunk` id it acks with): counted in the in-flight bytes like the records' text, or a budget sized
+   * for the records would let about twice as much memory fill up.
+   */
+  requestBytes?: number;
 }
 
 export interface DispatcherStats {
@@ -111,7 +118,7 @@ export class Dispatcher extends EventEmitter {
   submit(deliveries: Delivery[], rejections: Rejection[], options: SubmitOptions = {}): Promise<void> {
     if (this.closing) return Promise.reject(new Error('relay is shutting down'));
     let pairs = rejections.length;
-    let bytes = 0;
+    let bytes = options.requestBytes ?? 0;
     for (const delivery of deliveries) {
       pairs += Math.max(1, this.route(delivery.logType).length);
       bytes += delivery.text.size;

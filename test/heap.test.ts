@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { configSchema } from '../src/config/config.js';
+import { runtimeHeapFlags, startedWithSemiSpaceFlag, workerExecArgv } from '../src/config/heap.js';
+import { until } from './helpers/http-relay.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const sink = [{ type: 'ndjson', url: 'http://127.0.0.1:1/' }];
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('heap settings', () => {
+  it('defaults: the old generation grows by 100 % between full collections, 16 MiB semi-spaces for workers', () => {
+    const config = configSchema.parse({ sinks: sink });
+    assert.deepEqual(config.heap, { growth_percent: 100, max_semi_space: 16 * 1024 * 1024 });
+    assert.deepEqual(runtimeHeapFlags(config), ['--heap-growing-percent=100']);
+    assert.deepEqual(runtimeHeapFlags(configSchema.parse({ heap: { growth_percent: 0 } })), [], '0 leaves V8 its own factor');
+  });
+
+  it("workers get the configured semi-space size in place of the primary's, and keep its other node options", () => {
+    const config = configSchema.parse({ sinks: sink, heap: { max_semi_space: '8MiB' } });
+    assert.deepEqual(workerExecArgv(config, ['--enable-source-maps', '--max-semi-space-size=64']), ['--enable-source-maps', '--max-semi-space-size=8']);
+    assert.deepEqual(workerExecArgv(config, ['--max_semi_space_size', '64', '--trace-warnings']), ['--trace-warnings', '--max-semi-space-size=8']);
+    assert.deepEqual(workerExecArgv(configSchema.parse({ heap: { max_semi_space: 0 } }), ['--max-semi-space-size=64']), ['--max-semi-space-size=64'], '0 keeps what node was given');
+    assert.equal(startedWithSemiSpaceFlag([], '--max-semi-space-size=16'), true);
+    assert.equal(startedWithSemiSpaceFlag(['--enable-source-maps'], ''), false);
+  });
+
+  it('a relay with two workers starts each with the semi-space flag and sets the growth flag in every process', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-heap-'));
+    const config = path.join(dir, 'relay.yaml');
+    writeFileSync(
+      config,
+      `listen: {host: 127.0.0.1, port: ${port}}\nops: {host: 127.0.0.1, port: ${opsPort}}\nworkers: 2\nheap: {max_semi_space: 8MiB, growth_percent: 50}\n` +
+        `sinks: [{type: ndjson, name: siem, url: "http://127.0.0.1:1/"}]\ndead_letter: {path: ${JSON.stringify(path.join(dir, 'dead.ndjson'))}}\n`,
+    );
+    const child = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await until(() => (stderr.match(/zpa-relay receiving forward protocol/g) ?? []).length === 2, 15_000);
+      const settings = stderr
+        .split('\n')
+        .filter((line) => line.includes('"heap settings"'))
+        .map((line) => JSON.parse(line) as { worker?: number; v8Flags: string[]; execArgv: string[] });
+      const workers = settings.filter((entry) => entry.worker !== undefined);
+      assert.equal(settings.length, 3, stderr);
+      assert.equal(workers.length, 2);
+      for (const entry of settings) assert.deepEqual(entry.v8Flags, ['--heap-growing-percent=50']);
+      for (const worker of workers) assert.ok(worker.execArgv.includes('--max-semi-space-size=8'), JSON.stringify(worker.execArgv));
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
