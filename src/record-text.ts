@@ -9,6 +9,8 @@ export class RecordText {
   constructor(
     readonly head: Buffer | string,
     readonly tail: string,
+    /** `head` is a view of the received request, whose memory the in-flight budget counts once per message. */
+    private readonly headIsView = false,
   ) {}
 
   /** A whole JSON text from elsewhere (tests, tools): all head, no tail. */
@@ -26,9 +28,12 @@ export class RecordText {
     return (typeof this.head === 'string' ? Buffer.byteLength(this.head) : this.head.length) + Buffer.byteLength(this.tail);
   }
 
-  /** Cheap size for budgets: bytes of a byte head, UTF-16 units of a string head and the tail (at most 3× off). */
+  /**
+   * Memory this record holds of its own, cheaply: the tail, and the head unless it is a view of the request (counted
+   * with the request). Bytes of a byte head, UTF-16 units of strings (at most 3× off).
+   */
   get size(): number {
-    return this.head.length + this.tail.length;
+    return (this.headIsView ? 0 : this.head.length) + this.tail.length;
   }
 
   /** Writes the whole text into `body` at `offset`; returns the number of bytes written. */

@@ -142,7 +142,11 @@ export class Relay {
         countBy(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
       }
     }
-    const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes: message.wireBytes });
+    // Records read as bytes are views of the request, or of its decompressed payload, which may be larger: that
+    // buffer is what stays in memory until the message settles.
+    const held = message.entries[0]?.line?.bytes.length ?? 0;
+    const requestBytes = Math.max(message.wireBytes, held);
+    const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes });
     if (this.dispatcher.saturated) this.receiver.pause();
     return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
   }

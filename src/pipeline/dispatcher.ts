@@ -21,7 +21,7 @@ export interface DispatcherOptions {
   deadLetter: DeadLetterWriter;
   /**
    * In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. Bytes
-   * count each record's text once, each framed copy a sink holds besides it (Splunk HEC, Elastic, Datadog and
+   * count each record's own text (`RecordText.size`: not a head that is a view of the request), each framed copy a sink holds besides it (Splunk HEC, Elastic, Datadog and
    * Loki frames; NDJSON and JSON-array sinks hold none), and the request itself as received (`requestBytes`), which
    * stays in memory until the message settles. Not counted: up to `concurrency` request bodies per HTTP sink, and
    * the per-record object overhead.

@@ -276,7 +276,7 @@ export class ZpaProcessor {
     // Nothing coerced: the record is exactly the received bytes up to its closing brace.
     if (bytes !== undefined && this.out === '') {
       const at = this.lineBytesStart;
-      return this.accept(bytes.subarray(at + this.from, at + close - 1), false, schema, linePrefix, ctx);
+      return this.accept(bytes.subarray(at + this.from, at + close - 1), false, schema, linePrefix, ctx, true);
     }
     const head = this.out + text.slice(this.from, close - 1);
     // Coerced, from bytes: re-encoded (one copy, from Node's pool), so the decoded line the slices point into dies now
@@ -285,12 +285,12 @@ export class ZpaProcessor {
   }
 
   /** The valid record `head` (without its closing brace) and the standard fields to append. */
-  private accept(head: Buffer | string, empty: boolean, schema: LogSchema, linePrefix: string, ctx: RecordContext): Outcome {
+  private accept(head: Buffer | string, empty: boolean, schema: LogSchema, linePrefix: string, ctx: RecordContext, headIsView = false): Outcome {
     const parseMs = Date.now();
     const eventMs = Number.isNaN(this.eventMs) ? parseMs : this.eventMs;
     const extra = this.enricher.members(schema, eventMs, parseMs, this.indicators, ctx, linePrefix);
     const tail = (empty ? extra.slice(1) : extra) + '}';
-    return { ok: true, logType: schema.name, text: new RecordText(empty ? '{' : head, tail), eventTimeMs: eventMs };
+    return { ok: true, logType: schema.name, text: new RecordText(empty ? '{' : head, tail, headIsView), eventTimeMs: eventMs };
   }
 
   private newLayout(text: string, start: number, close: number, m: Members, schema: LogSchema): Layout {
