@@ -172,7 +172,10 @@ function downScenario(): Promise<void> {
     }
     log(`relay RSS MB while down, per 5 s: ${timeline.join(', ')}`);
     const all = rssRange(rss.samples);
+    const settling = rssRange(rss.window(0, settleMs));
     const { min, max } = rssRange(rss.window(settleMs));
+    // Growth only (not part of the check): drops below the first seconds' level are the collector returning memory.
+    log(`relay RSS growth past the first ${settleMs / 1000} s: max ${num(max / 1e6)} MB / their max ${num(settling.max / 1e6)} MB = ${num(max / settling.max, 3)}`);
     check(
       max <= RSS_FLAT_RATIO * min,
       `sink down: relay RSS ${num(all.min / 1e6)}–${num(all.max / 1e6)} MB over the whole outage; after the first ${settleMs / 1000} s ` +
