@@ -214,6 +214,7 @@ async function phase(relay: RelayProcess, workers: number, pool: MessagePool, ph
     next: source.next,
     deadlineMs: Date.now() + phaseSeconds * 1000 + 180_000,
     recordsPerSecond: rate,
+    onAcked: (message) => pool.recycle(message), // its buffer goes into a later message: no 2.4 MB allocation each
   });
   const timer = setTimeout(() => client.drain(), phaseSeconds * 1000);
   try {

@@ -28,6 +28,8 @@ export interface LoadOptions {
   deadlineMs: number;
   /** Pause before reconnecting after a failed connect or a close (default 50 ms). */
   reconnectDelayMs?: number;
+  /** Called once per message when its ack arrives; the client holds no reference to it afterwards. */
+  onAcked?: (message: LoadMessage) => void;
   /** Pace new messages to this many records per second in total over all connections (default: as fast as acks allow). */
   recordsPerSecond?: number;
 }
@@ -235,6 +237,7 @@ export class AtLeastOnceClient {
     const now = performance.now();
     stats.latencies.push(now - pending.sentAt);
     stats.dueLatencies.push(now - pending.dueAt);
+    this.options.onAcked?.(pending.message);
     this.pump(lane);
     this.checkDone();
   }
