@@ -8,7 +8,7 @@
  *     [--node /path/to/node] [--relay-node-options OPTS] [--no-micro]
  *     [--workers 1|N|auto|1,2]   (relay processes; CPU and RSS are summed over all of them; a list runs a relay
  *                                 session per count, in turn, and adds a scaling summary)
- *     [--rate N|Fx] [--half-load] [--repeat R] [--max-wait 1s]
+ *     [--rate N|Fx] [--half-load] [--repeat R] [--max-wait 1s] [--gc]
  *
  * Pacing: without --rate the generator is a closed loop (a connection sends as soon as an ack frees its window), which
  * measures the maximum. `--rate N` paces new messages to N records/s in total (spread over the connections in turn);
@@ -16,7 +16,8 @@
  * value in each round; `--half-load` is `--rate 0.5x`. A due message that finds every window full waits: "late"
  * counts those and "due p99" is measured from when it was due. `--repeat R` runs the sessions R times, alternating
  * worker counts, so drift on a shared machine hits both alike. `--max-wait` sets the sink's batch.max_wait (the flush
- * interval; default the ndjson preset's 1 s) which paced runs compare the ack p99 against (+100 ms).
+ * interval; default the ndjson preset's 1 s) which paced runs compare the ack p99 against (+100 ms). `--gc` runs the
+ * relay with --trace-gc and prints its collections and longest pause per paced phase.
  *
  * The runs of issue 6:
  *   ack p99 at half load:  npm run bench -- --types user-activity --half-load --seconds 20 --no-micro
@@ -67,6 +68,7 @@ const { values } = parseArgs({
     'half-load': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     'max-wait': { type: 'string' },
+    gc: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -75,10 +77,11 @@ if (values.help) {
     'node dist/bench/e2e.js [--types a,b|all] [--seconds S | --records N] [--connections C] [--window W]\n' +
       '  [--records-per-message R] [--format none|json|both] [--format-json] [--compression none|gzip]\n' +
       '  [--warmup S] [--node PATH] [--relay-node-options "--max-semi-space-size=..."] [--no-micro]\n' +
-      '  [--workers N|auto|1,2] [--rate RECORDS_PER_S|Fx] [--half-load] [--repeat R] [--max-wait DURATION]\n' +
+      '  [--workers N|auto|1,2] [--rate RECORDS_PER_S|Fx] [--half-load] [--repeat R] [--max-wait DURATION] [--gc]\n' +
       '\n' +
       '  --rate N      pace new messages to N records/s in total; --rate 0.5x: measure the closed-loop maximum, then pace at half\n' +
       '  --half-load   same as --rate 0.5x; prints the ack p99 against the flush interval (batch.max_wait) + 100 ms\n' +
+      '  --max-wait D  the sink\'s batch.max_wait (flush interval); --gc: the relay\'s GC pauses per paced phase (--trace-gc)\n' +
       '  --workers 1,2 one relay session per count, in turn (--repeat R rounds), then a scaling summary\n' +
       '\n' +
       'issue 6:\n' +
@@ -137,6 +140,8 @@ interface Row {
   late: number;
   /** The relay's own ack latency histogram over the phase (arrival → settlement): [upper bound s, cumulative count]. */
   relayLatency: [number, number][];
+  /** With --gc: the relay's garbage collections in the phase, from --trace-gc. */
+  gc: GcSummary | undefined;
   messages: number;
   peakRss: number;
   missing: number;
@@ -169,6 +174,31 @@ function cpuOf(pids: number[]): number[] {
       return NaN;
     }
   });
+}
+
+interface GcSummary {
+  scavenges: number;
+  majors: number;
+  /** Sum of the pauses (ms) --trace-gc reports. */
+  pauseMs: number;
+  /** Longest single pause (ms): a collection's own, or the biggest incremental marking step of a Mark-Compact. */
+  maxPauseMs: number;
+}
+
+/** --trace-gc lines of the relay's log: `...: Scavenge 3.9 (4.0) -> 3.8 (5.0) MB, 2.51 / 0.00 ms ... biggest step 51.3 ms ...`. */
+function gcSummary(lines: string[]): GcSummary {
+  const summary: GcSummary = { scavenges: 0, majors: 0, pauseMs: 0, maxPauseMs: 0 };
+  for (const line of lines) {
+    const match = /\d+ ms: (Scavenge|Minor Mark-Compact|Mark-Compact|Mark-Sweep)\b[^,]*MB, ([\d.]+) \/ [\d.]+ ms/.exec(line);
+    if (!match) continue;
+    if (match[1] === 'Scavenge' || match[1] === 'Minor Mark-Compact') summary.scavenges++;
+    else summary.majors++;
+    const pause = Number(match[2]);
+    const step = Number(/biggest step ([\d.]+) ms/.exec(line)?.[1] ?? 0);
+    summary.pauseMs += pause;
+    summary.maxPauseMs = Math.max(summary.maxPauseMs, pause, step);
+  }
+  return summary;
 }
 
 /** The cumulative buckets of zpa_relay_ack_latency_seconds, summed over the relay's processes: [le, count], +Inf last. */
@@ -206,6 +236,7 @@ async function phase(relay: RelayProcess, workers: number, pool: MessagePool, ph
   const machine = machineJiffies();
   const pressure = cpuPressureMicros();
   const relayLatency = ackHistogram(await relay.metrics());
+  if (values.gc) relay.log.length = 0; // from here on, this phase's --trace-gc lines
   const started = performance.now();
   const client = new AtLeastOnceClient({
     port: relay.port,
@@ -248,6 +279,7 @@ async function phase(relay: RelayProcess, workers: number, pool: MessagePool, ph
     latencies: client.stats.latencies,
     dueLatencies: client.stats.dueLatencies,
     late: client.stats.late,
+    gc: values.gc ? gcSummary(relay.log) : undefined,
     relayLatency: relayLatencyAfter.map(([le, n], i) => [le, n - relayLatency[i][1]] as [number, number]),
     messages: client.stats.acked,
     peakRss: relay.memory('VmHWM'),
@@ -278,6 +310,7 @@ async function session(workers: number, isReference: boolean): Promise<void> {
   const relay = new RelayProcess({
     node: values.node,
     env: values['relay-node-options'] ? { NODE_OPTIONS: values['relay-node-options'] } : undefined,
+    nodeArgs: values.gc ? ['--trace-gc'] : undefined, // NODE_OPTIONS does not take --trace-gc
     config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: sinkOverrides, workers }),
   });
   try {
@@ -374,8 +407,11 @@ if (paced.length > 0) {
     const keptUp = r.records / r.seconds >= 0.95 * r.rate!;
     console.log(
       `  ${r.workers} worker(s), ${r.logType}: ${num(r.records / r.seconds)} of ${num(r.rate!)} records/s offered${keptUp ? '' : ' (did NOT keep up)'}, ` +
-        `${num(r.messages)} messages, CPU wait ${num(r.cpuPressure * 100)}%, other CPU ${pct(Math.max(0, r.machineBusy - r.cpu - r.genCpu - r.sinkCpu), r.seconds)}, ack p50 ${num(percentile(r.latencies, 50), 1)} ms, p99 ${num(p99, 1)} ms (from due ${num(percentile(r.dueLatencies, 99), 1)} ms, relay-side ${bucketPercentile(r.relayLatency, 99)} ms) ` +
-        `vs ${flushMs + 100} ms: ${p99 <= flushMs + 100 ? 'within' : 'OVER'}; slowest ${[...r.latencies].sort((a, b) => b - a).slice(0, 5).map((ms) => num(ms)).join(', ')} ms`,
+        `${num(r.messages)} messages (${num(r.late)} waited for window room), CPU wait ${num(r.cpuPressure * 100)}%, other CPU ${pct(Math.max(0, r.machineBusy - r.cpu - r.genCpu - r.sinkCpu), r.seconds)}, ack p50 ${num(percentile(r.latencies, 50), 1)} ms, p99 ${num(p99, 1)} ms (from due ${num(percentile(r.dueLatencies, 99), 1)} ms, relay-side ${bucketPercentile(r.relayLatency, 99)} ms) ` +
+        `vs ${flushMs + 100} ms: ${p99 <= flushMs + 100 ? 'within' : 'OVER'}; slowest ${[...r.latencies].sort((a, b) => b - a).slice(0, 5).map((ms) => num(ms)).join(', ')} ms` +
+        (r.gc
+          ? `; relay GC: ${r.gc.scavenges} scavenges, ${r.gc.majors} mark-compacts, ${num(r.gc.pauseMs)} ms paused (${num(r.gc.pauseMs / r.workers / r.seconds / 10, 1)}% of the time per worker), longest pause ${num(r.gc.maxPauseMs)} ms`
+          : ''),
     );
   }
 }
@@ -395,10 +431,11 @@ if (workerCounts.length > 1) {
       const perSecond = rs.map((r) => r.records / r.seconds);
       const perCpu = rs.map((r) => r.records / r.cpu);
       const usPerRecord = rs.map((r) => ((r.genCpu + r.sinkCpu) / r.records) * 1e6);
-      const offered = rs[0].rate === undefined ? 'closed loop' : `offered ${num(rs[0].rate)}/s`;
+      const offered = rs[0].rate === undefined ? 'closed loop' : `offered ${range(rs.map((r) => r.rate!))}/s`;
       console.log(
         `  ${logType} (${format}), ${offered}, ${w} worker(s): ${range(perSecond)} records/s (×${(median(perSecond) / baseRate).toFixed(2)}), ` +
-          `${range(perCpu)} records per relay CPU-s (×${(median(perCpu) / baseEff).toFixed(2)}), relay CPU ${range(rs.map((r) => (r.cpu / r.seconds) * 100))}%, ` +
+          `${range(perCpu)} records per relay CPU-s (×${(median(perCpu) / baseEff).toFixed(2)}), relay CPU ${range(rs.map((r) => (r.cpu / r.seconds) * 100))}% ` +
+          `(per process ${rs.map((r) => r.cpuByProcess.map((c) => num((c / r.seconds) * 100)).join('/')).join(', ')}), ` +
           `other CPU ${range(rs.map((r) => (Math.max(0, r.machineBusy - r.cpu - r.genCpu - r.sinkCpu) / r.seconds) * 100))}%, gen+sink ${range(usPerRecord, 1)} µs/record`,
       );
     }
