@@ -19,9 +19,14 @@
  * interval; default the ndjson preset's 1 s) which paced runs compare the ack p99 against (+100 ms). `--gc` runs the
  * relay with --trace-gc and prints its collections and longest pause per paced phase.
  *
- * The runs of issue 6:
- *   ack p99 at half load:  npm run bench -- --types user-activity --half-load --seconds 20 --no-micro
- *   worker scaling:        npm run bench -- --types user-activity --workers 1,2 --rate 1.8x --connections 4 --seconds 15 --repeat 3 --no-micro
+ * The runs of issue 6 (add --workers 2 to the first for two workers, --gc to see the relay's collections):
+ *   ack p99 at half load:        npm run bench -- --types user-activity --half-load --seconds 20 --no-micro
+ *   worker scaling, overload:    npm run bench -- --types user-activity --workers 1,2 --rate 1.8x --connections 4 --seconds 15 --repeat 3 --no-micro
+ *   relay CPU per record at an equal load for 1 and 2 workers (neither saturated, so the least disturbed by others):
+ *                                npm run bench -- --types user-activity --workers 1,2 --rate 6000 --connections 4 --seconds 15 --repeat 3 --no-micro
+ * On a machine whose cores the generator, the sink and other work share, read "other CPU" and "CPU wait" first: the
+ * relay cannot show two workers' throughput while it gets about one core, whatever its worker count. What survives
+ * the noise is the relay CPU per record (rec/CPU-s) and how evenly the workers share the work (per process).
  *
  * Per log type and phase: records/s, MB/s of forward bytes, records per CPU-second of the relay processes (utime +
  * stime from /proc, the figure that survives a noisy machine where generator and sink share the cores) and that CPU
@@ -86,7 +91,8 @@ if (values.help) {
       '\n' +
       'issue 6:\n' +
       '  npm run bench -- --types user-activity --half-load --seconds 20 --no-micro\n' +
-      '  npm run bench -- --types user-activity --workers 1,2 --rate 1.8x --connections 4 --seconds 15 --repeat 3 --no-micro\n',
+      '  npm run bench -- --types user-activity --workers 1,2 --rate 1.8x --connections 4 --seconds 15 --repeat 3 --no-micro\n' +
+      '  npm run bench -- --types user-activity --workers 1,2 --rate 6000 --connections 4 --seconds 15 --repeat 3 --no-micro\n',
   );
   process.exit(0);
 }
