@@ -3,7 +3,9 @@
  * (Forward mode, `[[EventTime, {}], record]` entries, `{chunk, size, fluent_signal: 0}` options; see
  * encodeForwardMessage). A pool of a few distinct messages per log type is generated and encoded once; each message
  * handed out is a copy of one of them with its records' sequence numbers and its chunk id patched in place, so
- * producing a message costs one memcpy, not a re-encoding.
+ * producing a message costs one memcpy, not a re-encoding. A message handed back with `recycle` once it is acked lends
+ * its buffer to a later message of the same template, which then costs only the patching: a fresh 2.4 MB Buffer per
+ * message (allocation, page faults, collection) cost the generator more CPU than all the patching.
  */
 import { randomBytes } from 'node:crypto';
 import { encodeForwardMessage } from '../../src/forward/client.js';
@@ -19,6 +21,8 @@ export interface LoadMessage {
   records: number;
   /** Sequence numbers [firstSeq, firstSeq + records). */
   firstSeq: number;
+  /** Which template of its pool it was patched from (see MessagePool.recycle). */
+  template?: number;
 }
 
 interface Template {
@@ -27,6 +31,9 @@ interface Template {
   seqOffsets: number[];
   /** Where the 24 base64 characters of the chunk id are. */
   chunkOffset: number;
+  index: number;
+  /** Buffers of acked messages of this template, to be patched and sent again. */
+  free: Buffer[];
 }
 
 const PLACEHOLDER_JSON = SEQ_BASE; // 13 digits
@@ -60,7 +67,7 @@ export class MessagePool {
       if (seqOffsets.length !== recordsPerMessage) throw new Error(`${logType}: found ${seqOffsets.length} sequence numbers in a message of ${recordsPerMessage} records`);
       const chunkKey = bytes.lastIndexOf(CHUNK_KEY);
       if (chunkKey < 0 || bytes[chunkKey + CHUNK_KEY.length] !== (0xa0 | 24)) throw new Error('unexpected options map in the encoded message');
-      this.templates.push({ bytes, seqOffsets, chunkOffset: chunkKey + CHUNK_KEY.length + 1 });
+      this.templates.push({ bytes, seqOffsets, chunkOffset: chunkKey + CHUNK_KEY.length + 1, index: t, free: [] });
     }
     this.bytesPerRecord = this.templates.reduce((sum, t) => sum + t.bytes.length, 0) / this.templates.length / recordsPerMessage;
   }
@@ -68,7 +75,8 @@ export class MessagePool {
   /** A new message whose records carry the sequence numbers [firstSeq, firstSeq + recordsPerMessage). */
   message(firstSeq: number): LoadMessage {
     const template = this.templates[this.next++ % this.templates.length];
-    const bytes = Buffer.from(template.bytes); // a copy: an unacked message may be resent while others are patched
+    // A copy (or a recycled one): an unacked message may be resent while others are patched.
+    const bytes = template.free.pop() ?? Buffer.from(template.bytes);
     const offsets = template.seqOffsets;
     for (let i = 0; i < offsets.length; i++) {
       if (this.format === 'none') writeDigits(bytes, offsets[i], SEQ_BASE + firstSeq + i);
@@ -77,7 +85,16 @@ export class MessagePool {
     this.chunkId.writeUInt32BE(this.chunkCounter++ >>> 0, 12);
     const chunk = this.chunkId.toString('base64');
     bytes.write(chunk, template.chunkOffset, 'latin1');
-    return { bytes, chunk, records: offsets.length, firstSeq };
+    return { bytes, chunk, records: offsets.length, firstSeq, template: template.index };
+  }
+
+  /**
+   * The message was acked and will never be sent again: its buffer may be patched into a later message. Only for
+   * callers that drop every reference to it (the load client's `onAcked`); a message not handed back is simply kept.
+   */
+  recycle(message: LoadMessage): void {
+    const template = message.template === undefined ? undefined : this.templates[message.template];
+    if (template?.bytes.length === message.bytes.length) template.free.push(message.bytes);
   }
 }
 

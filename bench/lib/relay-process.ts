@@ -29,6 +29,8 @@ export interface RelayProcessOptions {
   node?: string;
   /** Extra environment of the relay process (e.g. NODE_OPTIONS, ZPA_RELAY_* overrides). */
   env?: Record<string, string>;
+  /** Node flags before the script, for those NODE_OPTIONS refuses (e.g. --trace-gc); cluster workers inherit them. */
+  nodeArgs?: string[];
   /** Milliseconds to wait for the relay to listen (default 20 s). */
   startTimeoutMs?: number;
 }
@@ -86,7 +88,7 @@ export class RelayProcess {
     this.opsPort = opsEnabled ? config.ops?.port : undefined;
     const forwardPort = config.listen?.port;
     if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
-    const child = spawn(this.options.node ?? process.execPath, [CLI, '--config', this.configPath], {
+    const child = spawn(this.options.node ?? process.execPath, [...(this.options.nodeArgs ?? []), CLI, '--config', this.configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.options.env },
     });
