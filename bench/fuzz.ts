@@ -14,6 +14,8 @@
  *   npm run bench:fuzz -- [--inputs 1000000] [--seed N] [--seconds-limit S] [--phases forward,record,tcp]
  *     [--budget-ms 2000] [--out .bench-out/fuzz] [--concurrency 32] [--linger-ms 100]
  *   npm run build && node dist/bench/fuzz.js --seed N --phase forward --only INDEX
+ * --seconds-limit S stops each phase when its share of S (in proportion to its inputs) is used up, and reports how
+ * many inputs ran; --seed defaults to a fresh one, always printed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -123,8 +125,9 @@ async function inWorker(phase: 'forward' | 'record', count: number, until: numbe
     const shared = new Int32Array(state);
     const chunk = 2_000;
     const task: WorkerTask = { seed, phase, from, to: count, chunk, budgetMs, sampleEvery: 5_000, deadline: until, state };
-    const worker = new Worker(fileURLToPath(new URL('./lib/fuzz/worker.js', import.meta.url)), { workerData: task });
-    const hang = await new Promise<{ index: number } | undefined>((resolve, reject) => {
+    // A heap limit of its own: an input that makes the decoder allocate without bound kills the worker, not the run.
+    const worker = new Worker(fileURLToPath(new URL('./lib/fuzz/worker.js', import.meta.url)), { workerData: task, resourceLimits: { maxOldGenerationSizeMb: 1536 } });
+    const hang = await new Promise<{ index: number; error?: Error } | undefined>((resolve, reject) => {
       let watching = false;
       let seen = -1;
       const watchdog = setInterval(() => {
@@ -157,12 +160,15 @@ async function inWorker(phase: 'forward' | 'record', count: number, until: numbe
       });
       worker.on('error', (error) => {
         clearInterval(watchdog);
-        reject(error);
+        // Before the first input: the fuzzer's own fault. After: the input in progress took the worker down.
+        if (!watching) reject(error);
+        else resolve({ index: Atomics.load(shared, 0), error });
       });
     });
     if (!hang) break;
-    // The input did not finish: a hang. Rebuild it here, keep it, and go on after it.
-    merged.outcomes.HANG = (merged.outcomes.HANG ?? 0) + 1;
+    // The input did not finish: a hang, or it killed the worker. Rebuild it here, keep it, and go on after it.
+    const kind = hang.error ? 'crash' : 'hang';
+    merged.outcomes[kind.toUpperCase()] = (merged.outcomes[kind.toUpperCase()] ?? 0) + 1;
     const inputs = new FuzzInputs(seed);
     const detail = phase === 'forward' ? inputs.forward('forward', hang.index) : inputs.record(hang.index);
     merged.violations.push({
@@ -170,9 +176,9 @@ async function inWorker(phase: 'forward' | 'record', count: number, until: numbe
       seed,
       index: hang.index,
       level: phase,
-      kind: 'hang',
-      message: `no progress for ${budgetMs + 1000} ms on this input; the worker was terminated (the counts of its ${num(hang.index - from)} inputs since the last chunk are lost)`,
-      stack: '',
+      kind,
+      message: `${hang.error ? `the worker died: ${hang.error.message}` : `no progress for ${budgetMs + 1000} ms on this input; the worker was terminated`} (the counts of the ${num(hang.index - from)} inputs before it since the last chunk are lost)`,
+      stack: hang.error?.stack ?? '',
       seedName: detail.seedName,
       ops: detail.ops,
       input: 'bytes' in detail ? detail.bytes : serializeRecord(detail.record),

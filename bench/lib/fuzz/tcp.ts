@@ -172,7 +172,13 @@ export async function runTcp(relay: FuzzRelay, inputs: FuzzInputs, from: number,
   const pools = [new MessagePool('user-activity', 'none', options.recordsPerMessage ?? 20, { distinct: 2 }), new MessagePool('audit-log', 'json', options.recordsPerMessage ?? 20, { distinct: 2 })];
   let seq = 0;
   const good = (async () => {
-    const client = await ForwardClient.connect('127.0.0.1', relay.port);
+    let client: ForwardClient;
+    try {
+      client = await ForwardClient.connect('127.0.0.1', relay.port);
+    } catch (error) {
+      violation('relay-down', `the good connection could not connect: ${(error as Error).message}`);
+      return;
+    }
     try {
       while (running) {
         const message = pools[report.good.messages % pools.length].message(seq);
