@@ -6,6 +6,7 @@ import { listenConfigSchema } from '../src/forward/config.js';
 import { FrameReader } from '../src/forward/frame-reader.js';
 import { ProtocolError } from '../src/forward/msgpack.js';
 import { ForwardServer } from '../src/forward/server.js';
+import { ByteMutator } from '../bench/lib/fuzz/mutate.js';
 import { capture, exchange, seeded, startReceiver, type Receiver } from './helpers/forward.js';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -177,22 +178,16 @@ describe('bad input closes only the offending connection, with a reason', () => 
 describe('seeded mutations of real captures', () => {
   const sources = ['a-default.c1', 'b-require-ack.c1', 'c2-compress-gzip-ack.c1', 'd2-time-as-integer-opts.c1', 'f-retain-metadata-off.c1', 'i2-message-mode-ack.c1', 'x-json-edge-cases.c1'].map((name) => capture(`${name}.recv.bin`));
 
-  function mutate(random: () => number, input: Buffer): Buffer {
-    const bytes = Buffer.from(input);
-    const kind = Math.floor(random() * 4);
-    const at = Math.floor(random() * bytes.length);
-    if (kind === 0) bytes[at] = Math.floor(random() * 256);
-    if (kind === 1) return bytes.subarray(0, at);
-    if (kind === 2) return Buffer.concat([bytes.subarray(0, at), Buffer.from([Math.floor(random() * 256)]), bytes.subarray(at)]);
-    if (kind === 3) for (let i = 0; i < 8; i++) bytes[Math.floor(random() * bytes.length)] ^= 1 << Math.floor(random() * 8);
-    return bytes;
-  }
+  // The fuzzer's mutator (bench/lib/fuzz/mutate.ts): flips, inserts, deletes, duplicated and moved ranges, splices,
+  // boundary lengths and swapped type bytes in the msgpack headers.
+  const mutator = new ByteMutator(sources);
+  const mutate = (random: () => number) => mutator.mutate(random).bytes;
 
   it('20,000 mutated inputs: every failure is a ProtocolError, never a crash or a hang', () => {
     const random = seeded(424242);
     let rejected = 0;
     for (let i = 0; i < 20_000; i++) {
-      const input = mutate(random, sources[i % sources.length]);
+      const input = mutate(random);
       const reader = new FrameReader({ maxBytes: 1024 * 1024, maxDepth: 64 });
       try {
         reader.push(input, (frame) => {
@@ -214,7 +209,7 @@ describe('seeded mutations of real captures', () => {
     try {
       for (let i = 0; i < 24; i++) {
         // A mutation may leave a request incomplete, which legitimately waits for more bytes: don't wait long.
-        const result = await sendBeside(receiver, mutate(random, sources[i % sources.length]), 150);
+        const result = await sendBeside(receiver, mutate(random), 150);
         assert.equal(result.goodDelivered, true, `mutation ${i}`);
       }
     } finally {
