@@ -109,27 +109,41 @@ export function checkForward(reads: Buffer[], limits: ForwardLimits = DEFAULT_LI
 
 const REASONS = new Set(['unparsable', 'unclassified', 'invalid']);
 
-/** ZpaProcessor.process with its properties checked; returns the outcome (for counting). */
+/**
+ * ZpaProcessor.process with its properties checked; returns the outcome (for counting). A line record also goes
+ * through processBytes, the relay's path for it, which must decide the same way.
+ */
 export function checkRecord(processor: ZpaProcessor, record: Record<string, unknown>, tag: string): Outcome {
   let outcome: Outcome;
   try {
     outcome = processor.process(record, { tag, source: '127.0.0.1' });
+    const line = record.log;
+    if (typeof line === 'string' && Object.keys(record).length === 1) {
+      const bytes = Buffer.from(line);
+      const viaBytes = processor.processBytes(bytes, 0, bytes.length, { tag, source: '127.0.0.1' });
+      // What the wire carries is UTF-8: a string that is not well formed (a lone surrogate) arrives as U+FFFD.
+      const sent = bytes.toString();
+      const viaText = sent === line ? outcome : processor.process({ log: sent }, { tag, source: '127.0.0.1' });
+      const decided = (o: Outcome) => (o.ok ? `ok ${o.logType} ${String(o.text.head)}` : `${o.reason} ${o.logType}`);
+      if (decided(viaBytes) !== decided(viaText)) throw new Violation('record', 'bytes', `processBytes decided ${decided(viaBytes).slice(0, 200)}, process ${decided(viaText).slice(0, 200)}`);
+    }
   } catch (error) {
+    if (error instanceof Violation) throw error;
     throw new Violation('record', 'throw', `the processor threw ${(error as Error)?.constructor?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`, error);
   }
   if (outcome === null || typeof outcome !== 'object') throw new Violation('record', 'outcome', `not an outcome: ${String(outcome)}`);
   if (outcome.ok) {
-    if (typeof outcome.json !== 'string') throw new Violation('record', 'json', 'accepted without json text');
+    const json = outcome.text.json;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(outcome.json);
+      parsed = JSON.parse(json);
     } catch (error) {
-      throw new Violation('record', 'json', `accepted record is not JSON: ${(error as Error).message}: ${outcome.json.slice(0, 300)}`, error);
+      throw new Violation('record', 'json', `accepted record is not JSON: ${(error as Error).message}: ${json.slice(0, 300)}`, error);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Violation('record', 'json', `accepted record is not a JSON object: ${outcome.json.slice(0, 300)}`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Violation('record', 'json', `accepted record is not a JSON object: ${json.slice(0, 300)}`);
     if (typeof outcome.logType !== 'string' || outcome.logType === '') throw new Violation('record', 'outcome', 'accepted without a log type');
-    if (!Number.isFinite(outcome.eventTimeMs)) throw new Violation('record', 'event-time', `accepted with event time ${outcome.eventTimeMs}: ${outcome.json.slice(0, 300)}`);
-    if (!Number.isInteger(outcome.recordEnd) || outcome.recordEnd < 0 || outcome.recordEnd > outcome.json.length) throw new Violation('record', 'outcome', `recordEnd ${outcome.recordEnd} outside the json (${outcome.json.length})`);
+    if (!Number.isFinite(outcome.eventTimeMs)) throw new Violation('record', 'event-time', `accepted with event time ${outcome.eventTimeMs}: ${json.slice(0, 300)}`);
+    if (!json.startsWith(String(outcome.text.head))) throw new Violation('record', 'outcome', `the text head is not the start of the json: ${json.slice(0, 300)}`);
   } else {
     if (!REASONS.has(outcome.reason)) throw new Violation('record', 'outcome', `rejected with an unknown reason ${String(outcome.reason)}`);
     if (typeof outcome.detail !== 'string' || typeof outcome.raw !== 'string') throw new Violation('record', 'outcome', 'rejected without detail or raw text');
