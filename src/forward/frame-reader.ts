@@ -39,9 +39,19 @@ export class FrameReader implements ByteSource {
    * Throws ProtocolError on a request that breaks the limits.
    */
   push(chunk: Buffer, onFrame: (frame: Buffer) => boolean): void {
+    this.append(chunk);
+    this.drain(onFrame);
+  }
+
+  /** Keeps a read without looking at it yet (while the connection waits for a decompression). */
+  append(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.total += chunk.length;
+  }
+
+  /** Calls `onFrame` for each complete request held, in order, stopping early when it returns false. */
+  drain(onFrame: (frame: Buffer) => boolean): void {
     while (this.total > 0) {
       const size = this.scanner.scan(this);
       if (size === INCOMPLETE) return;
