@@ -132,7 +132,6 @@ export class ForwardConnection {
     if (request.kind !== 'compressed') return this.dispatch(request.tag, request.entries, request.options, frame.length);
     // Off the event loop (zlib's thread pool): a large payload does not stall the other connections, and a corrupt
     // one does not leak (gunzipSync keeps ~8 KB of native memory per payload it fails on, Node 20 and 24).
-    this.inflating = true;
     this.decompress(request.payload, request.options, (payload) => {
       this.inflating = false;
       if (this.closed) return;
@@ -141,6 +140,8 @@ export class ForwardConnection {
         if (!this.closed) this.drain();
       });
     });
+    // Set after the call: the callback never runs synchronously, and an unsupported compression throws before it.
+    this.inflating = true;
   }
 
   private handlePing(frame: Buffer, handshake: Handshake): void {

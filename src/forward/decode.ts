@@ -209,25 +209,17 @@ function readLineEntry(buf: Buffer, pos: number, end: number): LineEntry | undef
   p = afterHeader(buf, p, 0x80, 0xde, 1);
   if (p < 0 || buf[p] !== LOG_KEY[0] || buf[p + 1] !== LOG_KEY[1] || buf[p + 2] !== LOG_KEY[2] || buf[p + 3] !== LOG_KEY[3]) return undefined;
   p += 4;
+  // The value must be a str (fixstr, str8/16/32: 1, 2, 3 or 5 header bytes); skipValue finds where it ends.
   const b = buf[p];
-  let length: number;
-  if (b >= 0xa0 && b <= 0xbf) {
-    length = b & 0x1f;
-    p += 1;
-  } else if (b === 0xd9 && p + 2 <= end) {
-    length = buf[p + 1];
-    p += 2;
-  } else if (b === 0xda && p + 3 <= end) {
-    length = buf.readUInt16BE(p + 1);
-    p += 3;
-  } else if (b === 0xdb && p + 5 <= end) {
-    length = buf.readUInt32BE(p + 1);
-    p += 5;
-  } else {
-    return undefined;
+  const headerBytes = b >= 0xa0 && b <= 0xbf ? 1 : b === 0xd9 ? 2 : b === 0xda ? 3 : b === 0xdb ? 5 : 0;
+  if (headerBytes === 0) return undefined;
+  let strEnd: number;
+  try {
+    strEnd = skipValue(buf, p, end);
+  } catch {
+    return undefined; // truncated: msgpackr's path names the error
   }
-  if (p + length > end) return undefined;
-  return new LineEntry(time, emptyMetadata, buf, p, p + length);
+  return new LineEntry(time, emptyMetadata, buf, p + headerBytes, strEnd);
 }
 
 function unpack(bytes: Buffer): unknown {

@@ -170,10 +170,7 @@ export class ZpaProcessor {
       const end = scanner.scanValue(i);
       if (end < 0) return -1;
       const field = fields[n];
-      if (field !== undefined) {
-        if (!this.checkMember(field, text, i, end, scanner.lastKind, scanner.lastFlag)) return -1;
-        this.replaceValue(text, i, end);
-      }
+      if (field !== undefined && !this.checkMember(field, text, i, end, scanner.lastKind, scanner.lastFlag)) return -1;
       i = end;
     }
     const tail = layout.tail;
@@ -227,7 +224,6 @@ export class ZpaProcessor {
       if (!this.checkMember(field, text, m.valueStart[i], m.valueEnd[i], m.kind[i], m.flag[i])) {
         return reject(schema, 'invalid', `field ${field.name}: ${this.check.error}`, text);
       }
-      this.replaceValue(text, m.valueStart[i], m.valueEnd[i]);
     }
     for (const field of schema.requiredFields) {
       if (seen[field.index] !== gen) return reject(schema, 'invalid', `field ${field.name}: required, missing`, text);
@@ -243,10 +239,14 @@ export class ZpaProcessor {
     this.indicators.clear();
   }
 
-  /** Checks one member's value `text[vs, ve)`; notes its event time and indicators (its coercion: replaceValue). */
+  /** Checks one member's value `text[vs, ve)`; notes its coercion, event time and indicators. */
   private checkMember(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): boolean {
     const check = this.check;
     if (!check.check(field, text, vs, ve, kind, flag)) return false;
+    if (check.replacement !== undefined) {
+      this.out += text.slice(this.from, vs) + check.replacement;
+      this.from = ve;
+    }
     if (field.isEventTime && field.index < this.eventField && !Number.isNaN(check.ms)) {
       this.eventMs = check.ms;
       this.eventField = field.index;
@@ -257,14 +257,6 @@ export class ZpaProcessor {
       for (let j = 0; j < ind.length; j++) this.indicators.add(ind[j], value);
     }
     return true;
-  }
-
-  /** After a successful checkMember: writes the coerced value, if any, in place of `text[vs, ve)` in the output. */
-  private replaceValue(text: string, vs: number, ve: number): void {
-    const replacement = this.check.replacement;
-    if (replacement === undefined) return;
-    this.out += text.slice(this.from, vs) + replacement;
-    this.from = ve;
   }
 
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
@@ -290,7 +282,7 @@ export class ZpaProcessor {
     const eventMs = Number.isNaN(this.eventMs) ? parseMs : this.eventMs;
     const extra = this.enricher.members(schema, eventMs, parseMs, this.indicators, ctx, linePrefix);
     const tail = (empty ? extra.slice(1) : extra) + '}';
-    return { ok: true, logType: schema.name, text: new RecordText(empty ? '{' : head, tail, headIsView), eventTimeMs: eventMs };
+    return { ok: true, logType: schema.name, text: new RecordText(head, tail, headIsView), eventTimeMs: eventMs };
   }
 
   private newLayout(text: string, start: number, close: number, m: Members, schema: LogSchema): Layout {
