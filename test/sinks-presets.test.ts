@@ -268,8 +268,8 @@ test('elastic_bulk: the _id hashes the record as received, so a resend with a ne
   const frameOf = (delivery: Delivery) => preset.frame(delivery) ?? '';
   const received = '{"ConnectionID":"c1","AuditId":9007199254740993';
   // Read on the byte path and on the text path: the same record as received, the same document.
-  const first: Delivery = { ...a, text: new RecordText(Buffer.from(received), ',"p_row_id":"aa01","p_parse_time":"2026-11-23T06:00:00Z"}') };
-  const resent: Delivery = { ...a, text: new RecordText(received, ',"p_row_id":"bb07","p_parse_time":"2026-11-23T06:05:00Z"}') };
+  const first: Delivery = { ...a, text: RecordText.from(Buffer.from(received), ',"p_row_id":"aa01","p_parse_time":"2026-11-23T06:00:00Z"}') };
+  const resent: Delivery = { ...a, text: RecordText.from(received, ',"p_row_id":"bb07","p_parse_time":"2026-11-23T06:05:00Z"}') };
   const ids = [first, resent].map((delivery) => /"_id":"([^"]+)"/.exec(frameOf(delivery))?.[1]);
   assert.equal(ids[0], createHash('sha256').update(received).digest('base64url'));
   assert.equal(ids[1], ids[0]);

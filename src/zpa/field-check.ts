@@ -40,7 +40,7 @@ export class FieldCheck {
   error = '';
   /** Epoch ms of a timestamp value (NaN when unset). */
   ms = NaN;
-  /** Decoded content of a string value in a non-string field (after check), or a scalar's text in a string field. */
+  /** Decoded content of a string value in a non-string field (after check). */
   content = '';
   private readonly scanner = new JsonScanner();
 
@@ -66,8 +66,7 @@ export class FieldCheck {
     switch (field.type) {
       case 'string':
         if (kind === Kind.Object || kind === Kind.Array) return this.fail(field, src.slice(start, end));
-        this.content = src.slice(start, end);
-        this.replacement = '"' + this.content + '"';
+        this.replacement = '"' + src.slice(start, end) + '"';
         return true;
       case 'bigint': {
         if (kind !== Kind.Number) return this.fail(field, src.slice(start, end));

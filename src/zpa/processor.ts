@@ -253,36 +253,54 @@ export class ZpaProcessor {
     }
     const ind = field.indicators;
     if (ind.length !== 0 && field.type === 'string' && kind !== Kind.Null) {
-      const value = kind === Kind.String ? stringContent(text, vs, ve, flag) : check.content;
+      const value = kind === Kind.String ? (flag ? stringContent(text, vs, ve, flag) : this.ownText(text, vs + 1, ve - 1)) : this.ownText(text, vs, ve);
       for (let j = 0; j < ind.length; j++) this.indicators.add(ind[j], value);
     }
     return true;
   }
 
+  /**
+   * `text[start, end)` as a string of its own. An indicator value goes into the record's tail, which waits for its
+   * batch; a slice of the decoded line (V8 shares the parent for slices of 13 or more characters) would keep the
+   * whole line alive with it. On the byte path the value is decoded afresh from the bytes instead.
+   */
+  private ownText(text: string, start: number, end: number): string {
+    const bytes = this.lineBytes;
+    if (bytes === undefined) return text.slice(start, end);
+    const at = this.lineBytesStart;
+    return latin1Text(bytes, at + start, at + end);
+  }
+
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
   private acceptText(text: string, start: number, close: number, schema: LogSchema, linePrefix: string, ctx: RecordContext): Outcome {
     // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-    const empty = text.charCodeAt(skipWhitespace(text, start + 1)) === 125;
-    if (empty) return this.accept('{', true, schema, linePrefix, ctx);
+    if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return this.accept(schema, '{', this.tail(schema, linePrefix, ctx).slice(1));
+    const tail = this.tail(schema, linePrefix, ctx);
     const bytes = this.lineBytes;
     // Nothing coerced: the record is exactly the received bytes up to its closing brace.
     if (bytes !== undefined && this.out === '') {
       const at = this.lineBytesStart;
-      return this.accept(bytes.subarray(at + this.from, at + close - 1), false, schema, linePrefix, ctx, true);
+      return this.ok(schema, RecordText.view(bytes, at + this.from, at + close - 1, tail));
     }
     const head = this.out + text.slice(this.from, close - 1);
     // Coerced, from bytes: re-encoded (one copy, from Node's pool), so the decoded line the slices point into dies now
     // instead of waiting with the record for its batch.
-    return this.accept(bytes === undefined ? head : Buffer.from(head), false, schema, linePrefix, ctx);
+    return this.accept(schema, bytes === undefined ? head : Buffer.from(head), tail);
   }
 
-  /** The valid record `head` (without its closing brace) and the standard fields to append. */
-  private accept(head: Buffer | string, empty: boolean, schema: LogSchema, linePrefix: string, ctx: RecordContext, headIsView = false): Outcome {
+  private accept(schema: LogSchema, head: Buffer | string, tail: string): Outcome {
+    return this.ok(schema, RecordText.from(head, tail));
+  }
+
+  private ok(schema: LogSchema, text: RecordText): Outcome {
+    return { ok: true, logType: schema.name, text, eventTimeMs: this.eventMs };
+  }
+
+  /** The standard fields and the closing brace, to append to the record; settles its event time (parse time if none). */
+  private tail(schema: LogSchema, linePrefix: string, ctx: RecordContext): string {
     const parseMs = Date.now();
-    const eventMs = Number.isNaN(this.eventMs) ? parseMs : this.eventMs;
-    const extra = this.enricher.members(schema, eventMs, parseMs, this.indicators, ctx, linePrefix);
-    const tail = (empty ? extra.slice(1) : extra) + '}';
-    return { ok: true, logType: schema.name, text: new RecordText(head, tail, headIsView), eventTimeMs: eventMs };
+    if (Number.isNaN(this.eventMs)) this.eventMs = parseMs;
+    return this.enricher.members(schema, this.eventMs, parseMs, this.indicators, ctx, linePrefix, '}');
   }
 
   private newLayout(text: string, start: number, close: number, m: Members, schema: LogSchema): Layout {
