@@ -35,13 +35,13 @@ export class RecordText {
 
   get head(): Buffer | string {
     const source = this.source;
-    return typeof source === 'string' || !this.isView ? source : source.subarray(this.start, this.end);
+    return typeof source === 'string' || !this.isView ? source : this.bytes(source).subarray(this.start, this.end);
   }
 
   /** The whole text as a string: for the sinks that build around it, dead letters and tests. */
   get json(): string {
     const source = this.source;
-    return (typeof source === 'string' ? source : source.toString('utf8', this.start, this.end)) + this.tail;
+    return (typeof source === 'string' ? source : this.bytes(source).toString('utf8', this.start, this.end)) + this.tail;
   }
 
   /** Exact UTF-8 size of the whole text. */
@@ -61,7 +61,13 @@ export class RecordText {
   /** Writes the whole text into `body` at `offset`; returns the number of bytes written. */
   writeTo(body: Buffer, offset: number): number {
     const source = this.source;
-    const written = typeof source === 'string' ? body.write(source, offset) : source.copy(body, offset, this.start, this.end);
+    const written = typeof source === 'string' ? body.write(source, offset) : this.bytes(source).copy(body, offset, this.start, this.end);
     return written + body.write(this.tail, offset + written);
+  }
+
+  /** `source`, unless its memory was released (see releaseBuffer): reading it then would silently give nothing. */
+  private bytes(source: Buffer): Buffer {
+    if (source.length < this.end) throw new Error('record text read after its request was released (a record used after its ack)');
+    return source;
   }
 }

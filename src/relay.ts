@@ -72,6 +72,7 @@ export class Relay {
     this.receiver = new ForwardServer({
       listen: config.listen,
       handler: (message) => this.handle(message),
+      releaseSettled: true,
       logger: logger.child({ component: 'forward' }),
       random: options.random,
     });

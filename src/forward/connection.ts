@@ -6,6 +6,7 @@ import { decodeEntries, decodeRequest, type ForwardOptions } from './decode.js';
 import { Handshake, type HandshakeConfig } from './handshake.js';
 import type { ForwardEntry, MessageHandler, Peer } from './message.js';
 import { FrameReader } from './frame-reader.js';
+import { releaseBuffer } from './release-buffer.js';
 import { ProtocolError, RawString, decodeRaw, encode } from './msgpack.js';
 import type { ReceiverStats } from './stats.js';
 
@@ -26,6 +27,8 @@ export interface ConnectionContext {
   limits: ConnectionLimits;
   handshake: HandshakeConfig | undefined;
   handler: MessageHandler;
+  /** Release a settled message's request buffers (ForwardServerOptions.releaseSettled). */
+  releaseSettled: boolean;
   logger: Logger;
   stats: ReceiverStats;
 }
@@ -129,14 +132,15 @@ export class ForwardConnection {
     if (this.handshake) return this.handlePing(frame, this.handshake);
     const request = decodeRequest(frame);
     if (request.kind === 'heartbeat') return;
-    if (request.kind !== 'compressed') return this.dispatch(request.tag, request.entries, request.options, frame.length);
+    if (request.kind !== 'compressed') return this.dispatch(request.tag, request.entries, request.options, frame.length, [frame]);
     // Off the event loop (zlib's thread pool): a large payload does not stall the other connections, and a corrupt
     // one does not leak (gunzipSync keeps ~8 KB of native memory per payload it fails on, Node 20 and 24).
     this.decompress(request.payload, request.options, (payload) => {
       this.inflating = false;
       if (this.closed) return;
       this.guarded(() => {
-        this.dispatch(request.tag, decodeEntries(payload()), request.options, frame.length);
+        const inflated = payload();
+        this.dispatch(request.tag, decodeEntries(inflated), request.options, frame.length, [frame, inflated]);
         if (!this.closed) this.drain();
       });
     });
@@ -180,7 +184,8 @@ export class ForwardConnection {
     });
   }
 
-  private dispatch(tag: string, entries: ForwardEntry[], options: ForwardOptions, wireBytes: number): void {
+  /** Hands one message to the pipeline; once it is settled, acks it and may release `buffers`, which its records are views of. */
+  private dispatch(tag: string, entries: ForwardEntry[], options: ForwardOptions, wireBytes: number, buffers: Buffer[]): void {
     const stats = this.ctx.stats;
     stats.messages++;
     if (options.signal !== 0) {
@@ -201,6 +206,8 @@ export class ForwardConnection {
       .then(
         () => {
           if (chunk) this.ack(chunk);
+          // Settled: every record is delivered or dead-lettered, so nothing reads them any more.
+          if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
         },
         (error: Error) => this.close(`message not settled: ${error.message}`),
       )

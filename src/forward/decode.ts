@@ -168,6 +168,7 @@ class LineEntry implements ForwardEntry, LogLine {
   }
 
   get record(): Record<string, unknown> {
+    if (this.bytes.length < this.end) throw new Error('forward entry read after its request was released (after its message settled)');
     return { log: this.bytes.toString('utf8', this.start, this.end) };
   }
 }

@@ -14,6 +14,12 @@ export interface ForwardServerOptions {
   logger?: Logger;
   /** Tests inject the nonce and auth salt of a capture. */
   random?: HandshakeConfig['random'];
+  /**
+   * Free each request's memory as soon as its message is settled (see releaseBuffer), instead of at the next full
+   * garbage collection. The handler must then not read a message's entries once its promise resolved: the relay
+   * does not; a test that keeps messages to look at later would read nothing.
+   */
+  releaseSettled?: boolean;
 }
 
 /** Nesting allowed in a request: [tag, [[[time, metadata], record]]] plus records with nested maps. */
@@ -45,6 +51,7 @@ export class ForwardServer {
         ? { sharedKey: listen.shared_key, selfHostname: listen.self_hostname, users: listen.users, random: options.random }
         : undefined,
       handler: options.handler,
+      releaseSettled: options.releaseSettled ?? false,
       logger,
       stats: this.stats,
     };

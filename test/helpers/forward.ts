@@ -27,7 +27,7 @@ export interface Receiver {
  */
 export async function startReceiver(
   listen: Record<string, unknown> = {},
-  options: { settle?: (message: ForwardMessage) => Promise<void>; random?: (size: number) => Buffer } = {},
+  options: { settle?: (message: ForwardMessage) => Promise<void>; random?: (size: number) => Buffer; releaseSettled?: boolean } = {},
 ): Promise<Receiver> {
   const messages: ForwardMessage[] = [];
   const server = new ForwardServer({
@@ -37,6 +37,7 @@ export async function startReceiver(
       if (options.settle) await options.settle(message);
     },
     random: options.random,
+    releaseSettled: options.releaseSettled,
   });
   const port = await server.start();
   return { server, port, messages, stop: () => server.stop(1000) };
