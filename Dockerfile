@@ -21,6 +21,11 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
 ENV NODE_ENV=production
+# Requests and sink bodies are buffers of megabytes allocated and freed many times a second. glibc's malloc would
+# raise its mmap threshold after the first frees and then serve them from its heap, which keeps the freed memory;
+# a fixed threshold keeps them mmapped, returned to the system as they are freed: ~25 MB less resident memory at
+# full load, same throughput (npm run bench, user-activity). Inherited by the worker processes.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 # Dead letters go to the volume-friendly directory below; the working directory is not writable by the relay's user.
 ENV ZPA_RELAY_DEAD_LETTER__PATH=/var/lib/zpa-relay/dead-letter.ndjson
 WORKDIR /app

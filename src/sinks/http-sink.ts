@@ -1,5 +1,6 @@
 import type pino from 'pino';
 import type { Dispatcher } from 'undici';
+import { releaseBuffer } from '../release-buffer.js';
 import { compress, contentEncoding } from './compression.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { createHttpClient } from './http-client.js';
@@ -318,9 +319,14 @@ export class HttpSink implements Sink {
 
   private async encode(items: BatchItem[]): Promise<Encoded> {
     const body = this.preset.body(items);
+    const uncompressedBytes = body.length;
     const sent = await compress(body, this.config.compression, this.config.compression_level);
-    if (this.config.compression !== 'none' && body.length > 0) this.ratio = (this.ratio + sent.length / body.length) / 2;
-    return { sent, uncompressedBytes: body.length };
+    if (sent !== body) {
+      if (uncompressedBytes > 0) this.ratio = (this.ratio + sent.length / uncompressedBytes) / 2;
+      // Compressed: the body is done with (zlib has called back). Megabytes that would otherwise wait for a full GC.
+      releaseBuffer(body);
+    }
+    return { sent, uncompressedBytes };
   }
 
   private async send(encoded: Encoded): Promise<Attempt> {

@@ -1,8 +1,10 @@
 /**
- * Gives a request's memory back as soon as its message is acked, instead of at V8's next full garbage collection.
- * Requests live a few hundred milliseconds (until their records are delivered), long enough to be tenured, and
- * V8 frees the memory of a tenured Buffer only with the old generation, after tens of megabytes of them have piled
- * up: measured on a 2.4 MB-request workload, peak RSS 171 → 97 MB on Node 20 and 191 → 93 MB on Node 24.
+ * Gives a big buffer's memory back as soon as nothing will read it (a forward request once its message is acked, a
+ * sink body once compressed), instead of at V8's next full garbage collection. Such buffers live a few hundred
+ * milliseconds, long enough to be tenured, and V8 frees the memory of a tenured Buffer only with the old
+ * generation, after tens of megabytes of them have piled up: measured on a 2.4 MB-request workload, peak RSS
+ * 171 → 97 MB on Node 20 and 191 → 93 MB on Node 24. Never for a buffer that native code may still read (a socket
+ * write in progress): its memory would be freed under it.
  *
  * Only a buffer that is its whole ArrayBuffer is released: a view into someone else's memory (a pooled small Buffer,
  * a part of a socket read shared with the next request) is left to the collector. Any view of a released buffer
