@@ -9,6 +9,11 @@ export const SEQ_KEY = 'BenchSeq';
 export const SEQ_BASE = 1_000_000_000_000;
 export const SEQ_DIGITS = 13;
 const MARKER = Buffer.from(`"${SEQ_KEY}":`);
+/**
+ * The marker inside a JSON string: Fluent Bit's out_http (json_lines) sends a `Format none` record as
+ * `{"date":...,"log":"{\"BenchSeq\":1000000000042,...}"}`, the raw line escaped as a string value.
+ */
+const ESCAPED_MARKER = Buffer.from(`\\"${SEQ_KEY}\\":`);
 
 /**
  * Counts, per sequence number, how often it was received: a growable array of saturating 8-bit counters, plus the
@@ -21,7 +26,10 @@ export class SeqCounter {
   /** Records without a sequence number. */
   unnumbered = 0;
 
-  /** Adds every record of an NDJSON body (one record per line). */
+  /**
+   * Adds every record of an NDJSON body (one record per line); the number is found as `"BenchSeq":n` or, inside a
+   * JSON string, as `\"BenchSeq\":n`.
+   */
   addBody(body: Buffer): void {
     let at = 0;
     while (at < body.length) {
@@ -34,14 +42,22 @@ export class SeqCounter {
 
   private addLine(body: Buffer, start: number, end: number): void {
     this.records++;
-    const found = body.indexOf(MARKER, start);
-    if (found < 0 || found >= end) {
+    // Searched within the line: a search of the rest of the body for a marker the line lacks would scan the whole body
+    // once per line.
+    const line = body.subarray(start, end);
+    let found = line.indexOf(MARKER);
+    let digits = found + MARKER.length;
+    if (found < 0) {
+      found = line.indexOf(ESCAPED_MARKER);
+      digits = found + ESCAPED_MARKER.length;
+    }
+    if (found < 0) {
       this.unnumbered++;
       return;
     }
     let n = 0;
-    for (let i = found + MARKER.length; i < end; i++) {
-      const c = body[i];
+    for (let i = digits; i < line.length; i++) {
+      const c = line[i];
       if (c < 48 || c > 57) break;
       n = n * 10 + (c - 48);
     }
