@@ -42,7 +42,7 @@ import { parseArgs } from 'node:util';
 import { ndjsonSinkConfigSchema } from '../src/sinks/presets/ndjson.js';
 import { LssGenerator } from '../src/zpa/index.js';
 import { CountSink } from './lib/count-sink.js';
-import { AtLeastOnceClient } from './lib/load-client.js';
+import { runPhase } from './lib/load-client.js';
 import { MessagePool, messageSource, type RecordFormat } from './lib/messages.js';
 import { microBenchmark } from './lib/micro.js';
 import { RelayProcess, metricSum, processCpuSeconds, relayConfig } from './lib/relay-process.js';
@@ -244,21 +244,17 @@ async function phase(relay: RelayProcess, workers: number, pool: MessagePool, ph
   const relayLatency = ackHistogram(await relay.metrics());
   if (values.gc) relay.log.length = 0; // from here on, this phase's --trace-gc lines
   const started = performance.now();
-  const client = new AtLeastOnceClient({
-    port: relay.port,
-    connections,
-    window,
-    next: source.next,
-    deadlineMs: Date.now() + phaseSeconds * 1000 + 180_000,
-    recordsPerSecond: rate,
-    onAcked: (message) => pool.recycle(message), // its buffer goes into a later message: no 2.4 MB allocation each
-  });
-  const timer = setTimeout(() => client.drain(), phaseSeconds * 1000);
-  try {
-    await client.run();
-  } finally {
-    clearTimeout(timer);
-  }
+  const client = await runPhase(
+    {
+      port: relay.port,
+      connections,
+      window,
+      next: source.next,
+      recordsPerSecond: rate,
+      onAcked: (message) => pool.recycle(message), // its buffer goes into a later message: no 2.4 MB allocation each
+    },
+    phaseSeconds,
+  );
   const elapsed = (performance.now() - started) / 1000;
   const cpuByProcess = cpuOf(pids).map((after, i) => after - cpu[i]);
   const genUsed = process.cpuUsage(gen);

@@ -37,7 +37,7 @@ import { parseArgs } from 'node:util';
 import { LssGenerator } from '../src/zpa/index.js';
 import { CountSink } from './lib/count-sink.js';
 import { FluentBitProcess } from './lib/fluent-bit-process.js';
-import { AtLeastOnceClient } from './lib/load-client.js';
+import { runPhase } from './lib/load-client.js';
 import { MessagePool, messageSource } from './lib/messages.js';
 import { RelayProcess, processCpuSeconds, relayConfig } from './lib/relay-process.js';
 import { num, percentile, sleep, table } from './lib/report.js';
@@ -143,20 +143,7 @@ async function phase(target: Target, variant: Variant, round: number, pool: Mess
   const cpuBefore = pids.map(processCpuSeconds);
   const sinkBefore = await sink.stats(0, 0);
   const started = performance.now();
-  const client = new AtLeastOnceClient({
-    port: target.port,
-    connections,
-    window,
-    next: source.next,
-    deadlineMs: Date.now() + phaseSeconds * 1000 + 180_000,
-    onAcked: (message) => pool.recycle(message),
-  });
-  const timer = setTimeout(() => client.drain(), phaseSeconds * 1000);
-  try {
-    await client.run();
-  } finally {
-    clearTimeout(timer);
-  }
+  const client = await runPhase({ port: target.port, connections, window, next: source.next, onAcked: (message) => pool.recycle(message) }, phaseSeconds);
   const acked = performance.now();
   nextSeq = source.nextSeq;
   // Fluent Bit acked on receipt: wait for its output to deliver what it holds.

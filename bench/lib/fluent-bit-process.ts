@@ -7,10 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './relay-process.js';
+import { accepts, freePort, processMemory, resetPeakRss } from './relay-process.js';
 
 export interface FluentBitOptions {
   binary: string;
@@ -128,31 +127,11 @@ export class FluentBitProcess {
 
   /** VmHWM (peak RSS) or VmRSS of /proc/<pid>/status, in bytes. */
   memory(key: 'VmHWM' | 'VmRSS'): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    return Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return processMemory(this.pids(), key);
   }
 
   /** Resets the peak RSS (VmHWM) to the current RSS; false when the kernel refuses. */
   resetPeakRss(): boolean {
-    try {
-      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
-      return true;
-    } catch {
-      return false;
-    }
+    return resetPeakRss(this.pids());
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }

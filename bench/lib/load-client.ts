@@ -291,3 +291,18 @@ interface Lane {
   connected: boolean;
   reader: FrameReader;
 }
+
+/**
+ * One closed-loop phase: sends for `seconds`, then stops taking new messages and waits until what was sent is acked
+ * (giving up 180 s after the phase). Resolves with the client, for its stats.
+ */
+export async function runPhase(options: Omit<LoadOptions, 'deadlineMs'>, seconds: number): Promise<AtLeastOnceClient> {
+  const client = new AtLeastOnceClient({ ...options, deadlineMs: Date.now() + seconds * 1000 + 180_000 });
+  const timer = setTimeout(() => client.drain(), seconds * 1000);
+  try {
+    await client.run();
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}

@@ -148,21 +148,12 @@ export class RelayProcess {
 
   /** A memory figure of /proc/<pid>/status in bytes, summed over the relay's processes: VmHWM (peak RSS) or VmRSS. */
   memory(key: 'VmHWM' | 'VmRSS'): number {
-    return this.pids().reduce((sum, pid) => {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
-      return sum + Number(kb ?? NaN) * 1024;
-    }, 0);
+    return processMemory(this.pids(), key);
   }
 
   /** Resets the peak RSS (VmHWM) to the current RSS; false when the kernel refuses. */
   resetPeakRss(): boolean {
-    try {
-      for (const pid of this.pids()) writeFileSync(`/proc/${pid}/clear_refs`, '5');
-      return true;
-    } catch {
-      return false;
-    }
+    return resetPeakRss(this.pids());
   }
 
   /** /metrics as text. */
@@ -207,6 +198,25 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** A memory figure of /proc/<pid>/status in bytes, summed over `pids`: VmHWM (peak RSS) or VmRSS. */
+export function processMemory(pids: number[], key: 'VmHWM' | 'VmRSS'): number {
+  return pids.reduce((sum, pid) => {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    return sum + Number(kb ?? NaN) * 1024;
+  }, 0);
+}
+
+/** Resets the peak RSS (VmHWM) of `pids` to their current RSS; false when the kernel refuses. */
+export function resetPeakRss(pids: number[]): boolean {
+  try {
+    for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function httpOk(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
@@ -215,7 +225,8 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Something accepts TCP connections on 127.0.0.1:`port`. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port }, () => {
       socket.destroy();
