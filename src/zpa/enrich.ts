@@ -52,8 +52,8 @@ export class Enricher {
       .join('');
   }
 
-  /** The standard fields as `,"p_…":…` members followed by `tail`: what goes after the record's last member. */
-  members(schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, tail: string): string {
+  /** The standard fields as `,"p_…":…` members and the closing brace: what goes after the record's last member. */
+  members(schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string): string {
     const p = this.prefix;
     let logType = this.logTypeMembers.get(schema);
     if (logType === undefined) {
@@ -77,7 +77,7 @@ export class Enricher {
     }
     parts.push(this.ctxMembers(ctx));
     if (linePrefix !== '') parts.push(`,"${p}line_prefix":${JSON.stringify(linePrefix)}`);
-    parts.push(this.staticMembers, tail);
+    parts.push(this.staticMembers, '}');
     return parts.join('');
   }
 

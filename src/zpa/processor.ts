@@ -274,7 +274,7 @@ export class ZpaProcessor {
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
   private acceptText(text: string, start: number, close: number, schema: LogSchema, linePrefix: string, ctx: RecordContext): Outcome {
     // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-    if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return this.accept(schema, '{', this.tail(schema, linePrefix, ctx).slice(1));
+    if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return this.ok(schema, RecordText.from('{', this.tail(schema, linePrefix, ctx).slice(1)));
     const tail = this.tail(schema, linePrefix, ctx);
     const bytes = this.lineBytes;
     // Nothing coerced: the record is exactly the received bytes up to its closing brace.
@@ -285,11 +285,7 @@ export class ZpaProcessor {
     const head = this.out + text.slice(this.from, close - 1);
     // Coerced, from bytes: re-encoded (one copy, from Node's pool), so the decoded line the slices point into dies now
     // instead of waiting with the record for its batch.
-    return this.accept(schema, bytes === undefined ? head : Buffer.from(head), tail);
-  }
-
-  private accept(schema: LogSchema, head: Buffer | string, tail: string): Outcome {
-    return this.ok(schema, RecordText.from(head, tail));
+    return this.ok(schema, RecordText.from(bytes === undefined ? head : Buffer.from(head), tail));
   }
 
   private ok(schema: LogSchema, text: RecordText): Outcome {
@@ -300,7 +296,7 @@ export class ZpaProcessor {
   private tail(schema: LogSchema, linePrefix: string, ctx: RecordContext): string {
     const parseMs = Date.now();
     if (Number.isNaN(this.eventMs)) this.eventMs = parseMs;
-    return this.enricher.members(schema, this.eventMs, parseMs, this.indicators, ctx, linePrefix, '}');
+    return this.enricher.members(schema, this.eventMs, parseMs, this.indicators, ctx, linePrefix);
   }
 
   private newLayout(text: string, start: number, close: number, m: Members, schema: LogSchema): Layout {
