@@ -5,7 +5,7 @@
  * coerced values replaced and the standard fields spliced in before the closing brace. Nothing is re-serialised,
  * so big integers pass through digit for digit.
  */
-import { isAscii } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import { RecordText } from '../record-text.js';
 import type { FieldSpec, LogSchema, SchemaSet } from './schema.js';
 import { Classifier } from './classify.js';
@@ -13,7 +13,7 @@ import { findMarker, parseDelimited } from './delimited.js';
 import { Enricher, type RecordContext, type ZpaOptions } from './enrich.js';
 import { FieldCheck } from './field-check.js';
 import { IndicatorSet } from './indicators.js';
-import { JsonScanner, Kind, Members, skipWhitespace, stringContent } from './json-scan.js';
+import { JsonScanner, Kind, Members, skipWhitespace } from './json-scan.js';
 import { recordToJson } from './record-json.js';
 import { loadTemplates, type TemplateSet } from './templates.js';
 
@@ -31,6 +31,9 @@ export type Outcome =
 export type RejectReason = 'unparsable' | 'unclassified' | 'invalid';
 
 const decoder = new TextDecoder();
+
+/** Up to this many coerced values, a record read from bytes stays a view of them with its edits (see acceptText). */
+const MAX_VIEW_EDITS = 4;
 
 /**
  * What the processor learnt from a record's keys, kept for the next records with the same keys: LSS writes every
@@ -71,17 +74,25 @@ export class ZpaProcessor {
    */
   private readonly seen: Float64Array;
   private generation = 0;
-  // The record being checked: output text built so far, where copying resumes, the event time and its field.
-  private out = '';
-  private from = 0;
+  /**
+   * The record being checked: its coerced values as flat triples `from, to, text` (text offsets, in order), its event
+   * time and the field it came from.
+   */
+  private readonly edits: (number | string)[] = [];
   private eventMs = NaN;
   private eventField = Infinity;
   /**
-   * The bytes the line being processed was decoded from, when they are ASCII, so that an offset in the text is the
-   * same offset in them (from `lineBytesStart`): set by processBytes for the JSON branches of processLine.
+   * The UTF-8 bytes the line being processed was read from as Latin-1 (one character per byte, so an offset in the
+   * text is the same offset in them, from `lineBytesStart`): set by processBytes for the JSON branches of processLine.
+   * `lineAscii`: they are all ASCII, so the text is the line itself. Otherwise the text has each byte of a multi-byte
+   * character as a character of its own: structure, numbers and times read the same, and every piece of text that
+   * leaves the processor is decoded from the bytes instead (see processBytes).
    */
   private lineBytes: Buffer | undefined;
   private lineBytesStart = 0;
+  private lineAscii = true;
+  /** A coercion of a non-ASCII line produced text that is not its bytes read as Latin-1 (see processBytes). */
+  private unfaithful = false;
 
   constructor(
     private readonly schemas: SchemaSet,
@@ -101,14 +112,14 @@ export class ZpaProcessor {
   }
 
   /** A raw LSS line: JSON after optional text (a syslog header), or the CSV/TSV template with its `zpa-lss:` prefix. */
-  processLine(line: string, ctx: RecordContext): Outcome {
+  processLine(line: string, ctx: RecordContext, noControl?: boolean): Outcome {
     let end = line.length;
     while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
     if (end !== line.length) line = line.slice(0, end);
     const tagged = this.classifier.byTag(ctx.tag);
     const brace = line.indexOf('{');
     // The common case, a JSON line as LSS writes it: no prefix, so no CSV/TSV marker to look for.
-    if (brace === 0) return this.processJson(line, 0, '', tagged, ctx);
+    if (brace === 0) return this.processJson(line, 0, '', tagged, ctx, noControl);
     // The CSV/TSV marker comes before any brace (Audit CSV values hold JSON): look only there.
     const marker = findMarker(brace < 0 ? line : line.slice(0, brace));
     if (marker !== undefined && (brace < 0 || marker.start < brace)) {
@@ -119,34 +130,46 @@ export class ZpaProcessor {
       return outcome.ok ? outcome : { ...outcome, raw: line };
     }
     if (brace < 0) return reject(tagged, 'unparsable', 'no JSON object and no LSS CSV/TSV prefix in the line', line);
-    return this.processJson(line, brace, line.slice(0, brace), tagged, ctx);
+    return this.processJson(line, brace, line.slice(0, brace), tagged, ctx, noControl);
   }
 
   /**
    * A raw LSS line given as its UTF-8 bytes `buf[start, end)`, the undecoded str of a `Format none` record. The line
-   * is decoded for checking, but a valid record that needed no coercion goes on as a view of these bytes with the
-   * standard fields after it: the decoded text dies young, and the record reaches the sink's request body with one
-   * copy, never held as a string while it waits.
+   * is read as Latin-1 for checking, one character per byte, and a valid record goes on as a view of these bytes with
+   * its coerced values as edits and the standard fields after it: the text dies young, and the record reaches the
+   * sink's request body with one copy, never held as a string while it waits.
    */
   processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext): Outcome {
-    // LSS writes ASCII: one character per byte, so offsets agree. Anything else is decoded and kept as text.
-    if (!isAscii(buf.subarray(start, end))) return this.processLine(buf.toString('utf8', start, end), ctx);
+    const scan = scanBytes(buf, start, end);
+    if ((scan & HAS_HIGH) !== 0) {
+      // Not ASCII. Invalid UTF-8 is decoded with U+FFFD in place of bad bytes, and the rare non-ASCII line with a
+      // prefix (or CSV/TSV) is decoded too: those paths build text from the line's pieces.
+      if (buf[start] !== 0x7b || !isUtf8(buf.subarray(start, end))) return this.processLine(buf.toString('utf8', start, end), ctx);
+    }
     this.lineBytes = buf;
     this.lineBytesStart = start;
+    this.lineAscii = (scan & HAS_HIGH) === 0;
+    this.unfaithful = false;
+    let outcome: Outcome;
     try {
-      return this.processLine(latin1Text(buf, start, end), ctx);
+      outcome = this.processLine(latin1Text(buf, start, end), ctx, (scan & HAS_CONTROL) === 0);
     } finally {
       this.lineBytes = undefined;
     }
+    // A non-ASCII line rejected (its reason quotes the text), or coerced into text with characters of its own (a
+    // decoded \u escape): again as decoded text, which is exact.
+    if (!this.lineAscii && (!outcome.ok || this.unfaithful)) return this.processLine(buf.toString('utf8', start, end), ctx);
+    return outcome;
   }
 
-  private processJson(text: string, start: number, linePrefix: string, tagged: LogSchema | undefined, ctx: RecordContext): Outcome {
+  /** `noControl`: the caller knows `text` has no control characters (undefined: not known). */
+  private processJson(text: string, start: number, linePrefix: string, tagged: LogSchema | undefined, ctx: RecordContext, noControl?: boolean): Outcome {
     const layout = tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
     if (layout !== undefined && layout.complete) {
-      const close = this.checkAsLayout(text, start, layout);
+      const close = this.checkAsLayout(text, start, layout, noControl);
       if (close >= 0) return this.acceptText(text, start, close, layout.schema, linePrefix, ctx);
     }
-    return this.processJsonFully(text, start, linePrefix, tagged, ctx);
+    return this.processJsonFully(text, start, linePrefix, tagged, ctx, noControl);
   }
 
   /**
@@ -155,12 +178,12 @@ export class ZpaProcessor {
    * keys and every value conforms (so `processJsonFully` would accept it the same way); -1 for anything else, which
    * `processJsonFully` then handles, errors and all.
    */
-  private checkAsLayout(text: string, start: number, layout: Layout): number {
+  private checkAsLayout(text: string, start: number, layout: Layout, noControl: boolean | undefined): number {
     const scanner = this.scanner;
     const { before, fields } = layout;
     const count = before.length;
-    scanner.begin(text);
-    this.startRecord(start);
+    scanner.begin(text, noControl);
+    this.startRecord();
     let i = start;
     for (let n = 0; n < count; n++) {
       const b = before[n];
@@ -184,10 +207,10 @@ export class ZpaProcessor {
   }
 
   /** The general path: any keys in any order, classification, and the exact reason for a rejection. */
-  private processJsonFully(text: string, start: number, linePrefix: string, tagged: LogSchema | undefined, ctx: RecordContext): Outcome {
+  private processJsonFully(text: string, start: number, linePrefix: string, tagged: LogSchema | undefined, ctx: RecordContext, noControl: boolean | undefined): Outcome {
     const m = this.members;
     const scanner = this.scanner;
-    const close = scanner.scanObject(text, start, m);
+    const close = scanner.scanObject(text, start, m, noControl);
     if (close < 0) return reject(tagged, 'unparsable', `not valid JSON: ${scanner.error}`, text);
     if (skipWhitespace(text, close) !== text.length) return reject(tagged, 'unparsable', `not valid JSON: text after the object at offset ${close}`, text);
 
@@ -216,7 +239,7 @@ export class ZpaProcessor {
 
     const gen = ++this.generation;
     const seen = this.seen;
-    this.startRecord(start);
+    this.startRecord();
     for (let i = 0; i < count; i++) {
       const field = fields[i];
       if (field === undefined) continue; // unknown keys are kept as they are
@@ -231,9 +254,8 @@ export class ZpaProcessor {
     return this.acceptText(text, start, close, schema, linePrefix, ctx);
   }
 
-  private startRecord(start: number): void {
-    this.out = '';
-    this.from = start;
+  private startRecord(): void {
+    this.edits.length = 0;
     this.eventMs = NaN;
     this.eventField = Infinity;
     this.indicators.clear();
@@ -243,9 +265,10 @@ export class ZpaProcessor {
   private checkMember(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): boolean {
     const check = this.check;
     if (!check.check(field, text, vs, ve, kind, flag)) return false;
-    if (check.replacement !== undefined) {
-      this.out += text.slice(this.from, vs) + check.replacement;
-      this.from = ve;
+    const replacement = check.replacement;
+    if (replacement !== undefined) {
+      if (!this.lineAscii && this.lineBytes !== undefined && !isAsciiText(replacement)) this.unfaithful = true;
+      this.edits.push(vs, ve, replacement);
     }
     if (field.isEventTime && field.index < this.eventField && !Number.isNaN(check.ms)) {
       this.eventMs = check.ms;
@@ -253,7 +276,7 @@ export class ZpaProcessor {
     }
     const ind = field.indicators;
     if (ind.length !== 0 && field.type === 'string' && kind !== Kind.Null) {
-      const value = kind === Kind.String ? (flag ? stringContent(text, vs, ve, flag) : this.ownText(text, vs + 1, ve - 1)) : this.ownText(text, vs, ve);
+      const value = kind === Kind.String ? (flag ? (JSON.parse(this.ownText(text, vs, ve)) as string) : this.ownText(text, vs + 1, ve - 1)) : this.ownText(text, vs, ve);
       for (let j = 0; j < ind.length; j++) this.indicators.add(ind[j], value);
     }
     return true;
@@ -262,13 +285,14 @@ export class ZpaProcessor {
   /**
    * `text[start, end)` as a string of its own. An indicator value goes into the record's tail, which waits for its
    * batch; a slice of the decoded line (V8 shares the parent for slices of 13 or more characters) would keep the
-   * whole line alive with it. On the byte path the value is decoded afresh from the bytes instead.
+   * whole line alive with it. On the byte path the value is decoded afresh from the bytes instead (as UTF-8: the text
+   * of a non-ASCII line is its bytes, not its characters).
    */
   private ownText(text: string, start: number, end: number): string {
     const bytes = this.lineBytes;
     if (bytes === undefined) return text.slice(start, end);
     const at = this.lineBytesStart;
-    return latin1Text(bytes, at + start, at + end);
+    return this.lineAscii ? latin1Text(bytes, at + start, at + end) : bytes.toString('utf8', at + start, at + end);
   }
 
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
@@ -277,15 +301,24 @@ export class ZpaProcessor {
     if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return this.ok(schema, RecordText.from('{', this.tail(schema, linePrefix, ctx).slice(1)));
     const tail = this.tail(schema, linePrefix, ctx);
     const bytes = this.lineBytes;
-    // Nothing coerced: the record is exactly the received bytes up to its closing brace.
-    if (bytes !== undefined && this.out === '') {
-      const at = this.lineBytesStart;
-      return this.ok(schema, RecordText.view(bytes, at + this.from, at + close - 1, tail));
+    const edits = this.edits;
+    const headEnd = close - 1;
+    if (bytes === undefined) return this.ok(schema, RecordText.from(edited(text, start, headEnd, edits), tail));
+    // From bytes: the received bytes up to the closing brace, with the coerced values as edits over them; or, when
+    // there are many (every metric of a quoted-number record), re-encoded as one copy (from Node's pool): writing
+    // dozens of small pieces into the request body costs more than that copy.
+    const at = this.lineBytesStart;
+    if (edits.length === 0) return this.ok(schema, RecordText.view(bytes, at + start, at + headEnd, tail));
+    if (edits.length <= MAX_VIEW_EDITS * 3) {
+      const absolute = edits.slice();
+      for (let i = 0; i < absolute.length; i += 3) {
+        absolute[i] = (absolute[i] as number) + at;
+        absolute[i + 1] = (absolute[i + 1] as number) + at;
+      }
+      return this.ok(schema, RecordText.view(bytes, at + start, at + headEnd, tail, absolute));
     }
-    const head = this.out + text.slice(this.from, close - 1);
-    // Coerced, from bytes: re-encoded (one copy, from Node's pool), so the decoded line the slices point into dies now
-    // instead of waiting with the record for its batch.
-    return this.ok(schema, RecordText.from(bytes === undefined ? head : Buffer.from(head), tail));
+    // A non-ASCII line's text is its bytes as Latin-1 (and its edits ASCII, see processBytes): encoded back as such.
+    return this.ok(schema, RecordText.from(Buffer.from(edited(text, start, headEnd, edits), this.lineAscii ? 'utf8' : 'latin1'), tail));
   }
 
   private ok(schema: LogSchema, text: RecordText): Outcome {
@@ -351,6 +384,74 @@ function lineOf(record: Record<string, unknown>): string | undefined {
   if (typeof log === 'string') return log;
   if (log instanceof Uint8Array) return decoder.decode(log);
   return undefined;
+}
+
+/** `text[start, end)` with `edits` (flat triples `from, to, replacement`, in order) applied. */
+function edited(text: string, start: number, end: number, edits: readonly (number | string)[]): string {
+  let out = '';
+  let from = start;
+  for (let i = 0; i < edits.length; i += 3) {
+    out += text.slice(from, edits[i] as number) + (edits[i + 2] as string);
+    from = edits[i + 1] as number;
+  }
+  return out + text.slice(from, end);
+}
+
+/** Every character is ASCII. */
+function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** Bits of scanBytes' answer. */
+const HAS_CONTROL = 1;
+const HAS_HIGH = 2;
+
+/** The last ArrayBuffer scanBytes read, as 32-bit words: the records of one request share it. */
+let wordsOf: ArrayBufferLike | undefined;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/**
+ * Whether `buf[start, end)` holds a control character (a byte below 0x20: JSON allows none inside strings) and
+ * whether it holds a byte above 0x7f (not ASCII), in one pass, four bytes at a time.
+ */
+function scanBytes(buf: Buffer, start: number, end: number): number {
+  const base = buf.byteOffset;
+  if (wordsOf !== buf.buffer) {
+    wordsOf = buf.buffer;
+    words = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
+  }
+  const w = words;
+  let found = 0;
+  let i = start;
+  for (; i < end && ((base + i) & 3) !== 0; i++) found |= byteFlags(buf[i]);
+  let word = (base + i) >> 2;
+  const lastWord = (base + end) >> 2;
+  // Per word: (x - 0x20202020) & ~x has a byte's top bit set if some byte of x is below 0x20 (borrows may flag more
+  // bytes, never none); x itself has one set if some byte is above 0x7f.
+  let low = 0;
+  let high = 0;
+  for (; word + 3 < lastWord; word += 4) {
+    const a = w[word];
+    const b = w[word + 1];
+    const c = w[word + 2];
+    const d = w[word + 3];
+    low |= ((a - 0x20202020) & ~a) | ((b - 0x20202020) & ~b) | ((c - 0x20202020) & ~c) | ((d - 0x20202020) & ~d);
+    high |= a | b | c | d;
+  }
+  for (; word < lastWord; word++) {
+    const a = w[word];
+    low |= (a - 0x20202020) & ~a;
+    high |= a;
+  }
+  if ((low & 0x80808080) !== 0) found |= HAS_CONTROL;
+  if ((high & 0x80808080) !== 0) found |= HAS_HIGH;
+  for (i = Math.max(i, (lastWord << 2) - base); i < end; i++) found |= byteFlags(buf[i]);
+  return found;
+}
+
+function byteFlags(byte: number): number {
+  return byte < 0x20 ? HAS_CONTROL : byte > 0x7f ? HAS_HIGH : 0;
 }
 
 /** `buf[start, end)` as Latin-1: Buffer#latin1Slice, without toString's argument handling (ASCII bytes here). */
