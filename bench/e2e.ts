@@ -10,6 +10,9 @@
  *                                 session per count, in turn, and adds a scaling summary)
  *     [--rate N|Fx] [--half-load] [--repeat R] [--max-wait 1s] [--gc]
  *
+ * The relay runs as the container image runs it: node gets the configured heap start-up flags (heap.max_semi_space,
+ * heap.single_threaded_gc; ZPA_RELAY_HEAP__* variables in this environment change them) and MALLOC_MMAP_THRESHOLD_.
+ *
  * Pacing: without --rate the generator is a closed loop (a connection sends as soon as an ack frees its window), which
  * measures the maximum. `--rate N` paces new messages to N records/s in total (spread over the connections in turn);
  * `--rate Fx` first measures the closed-loop maximum and then paces at F times it, the maximum of the first --workers
@@ -81,7 +84,7 @@ if (values.help) {
   process.stdout.write(
     'node dist/bench/e2e.js [--types a,b|all] [--seconds S | --records N] [--connections C] [--window W]\n' +
       '  [--records-per-message R] [--format none|json|both] [--format-json] [--compression none|gzip]\n' +
-      '  [--warmup S] [--node PATH] [--relay-node-options "--max-semi-space-size=..."] [--no-micro]\n' +
+      '  [--warmup S] [--node PATH] [--relay-node-options "--max-old-space-size=..."] [--no-micro]\n' +
       '  [--workers N|auto|1,2] [--rate RECORDS_PER_S|Fx] [--half-load] [--repeat R] [--max-wait DURATION] [--gc]\n' +
       '\n' +
       '  --rate N      pace new messages to N records/s in total; --rate 0.5x: measure the closed-loop maximum, then pace at half\n' +

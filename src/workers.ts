@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { semiSpaceFlag, startedWithSemiSpaceFlag, workerExecArgv } from './config/heap.js';
+import { missingStartupFlags, workerExecArgv } from './config/heap.js';
 import { relayMetrics } from './ops/relay-metrics.js';
 import { OpsServer } from './ops/server.js';
 import { mergeSnapshots, snapshotOf, type RelaySnapshot } from './ops/snapshot.js';
@@ -47,9 +47,9 @@ function exitAfterLogs(logger: Logger, code: number): void {
 
 /** One process: the relay and its ops server. */
 export async function runSingle(config: Config, logger: Logger): Promise<void> {
-  const semiSpace = semiSpaceFlag(config);
-  if (semiSpace && !startedWithSemiSpaceFlag()) {
-    logger.info({ flag: semiSpace }, `heap.max_semi_space applies to worker processes; a single process uses node's own unless started as node ${semiSpace} (the container image is)`);
+  const missing = missingStartupFlags(config);
+  if (missing.length > 0) {
+    logger.info({ flags: missing }, `heap.max_semi_space and heap.single_threaded_gc apply to worker processes; a single process runs without them unless started as node ${missing.join(' ')} (the container image is)`);
   }
   const relay = new Relay({ config, logger });
   await relay.start();
@@ -111,7 +111,7 @@ export async function runPrimary(config: Config, logger: Logger, count: number):
       fork();
     });
   };
-  // A worker's young generation can only be sized on its command line (heap.max_semi_space).
+  // A worker's young generation and collector threads are set on its command line only (heap.max_semi_space, heap.single_threaded_gc).
   cluster.setupPrimary({ execArgv: workerExecArgv(config) });
   for (let i = 0; i < count; i++) fork();
   // As with one process, the ops endpoints answer only once the forward port is listening.

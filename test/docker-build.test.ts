@@ -5,6 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { configSchema } from '../src/config/config.js';
+import { startupHeapFlags } from '../src/config/heap.js';
 import { REPO_DIR } from './helpers/paths.js';
 
 // No Docker engine here: the Dockerfile is parsed and its stages replayed in temporary directories (one per stage,
@@ -133,8 +135,9 @@ test('the Dockerfile is multi-stage on Node 24, installs production dependencies
   const exposed = stepsOf(finalStage, 'EXPOSE').flatMap((e) => e.args.split(/\s+/));
   assert.deepEqual(exposed.sort(), ['24224', '9464']);
   assert.match(stepsOf(finalStage, 'HEALTHCHECK')[0]?.args ?? '', /\/healthz/);
-  // The young generation can only be sized on node's command line; a single relay process gets it from here.
-  assert.deepEqual(jsonArgs(finalStage, 'ENTRYPOINT'), ['node', '--max-semi-space-size=16', 'dist/src/cli.js']);
+  // The semi-space size and the single-threaded collector are node command-line flags only: a single relay process
+  // gets the configured defaults from here.
+  assert.deepEqual(jsonArgs(finalStage, 'ENTRYPOINT'), ['node', ...startupHeapFlags(configSchema.parse({})), 'dist/src/cli.js']);
 });
 
 test('the image build steps, replayed in a temporary directory, produce a relay that starts and reports healthy', { timeout: 180_000 }, async () => {

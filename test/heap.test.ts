@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema } from '../src/config/config.js';
-import { runtimeHeapFlags, startedWithSemiSpaceFlag, workerExecArgv } from '../src/config/heap.js';
+import { missingStartupFlags, runtimeHeapFlags, startupHeapFlags, workerExecArgv } from '../src/config/heap.js';
 import { until } from './helpers/http-relay.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -22,23 +22,31 @@ async function freePort(): Promise<number> {
 }
 
 describe('heap settings', () => {
-  it('defaults: the old generation grows by 100 % between full collections, 16 MiB semi-spaces for workers', () => {
+  it('defaults: the old generation grows by 100 % between full collections; workers get 8 MiB semi-spaces and a single-threaded collector', () => {
     const config = configSchema.parse({ sinks: sink });
-    assert.deepEqual(config.heap, { growth_percent: 100, max_semi_space: 16 * 1024 * 1024 });
+    assert.deepEqual(config.heap, { growth_percent: 100, max_semi_space: 8 * 1024 * 1024, single_threaded_gc: true });
     assert.deepEqual(runtimeHeapFlags(config), ['--heap-growing-percent=100']);
     assert.deepEqual(runtimeHeapFlags(configSchema.parse({ heap: { growth_percent: 0 } })), [], '0 leaves V8 its own factor');
+    assert.deepEqual(startupHeapFlags(config), ['--max-semi-space-size=8', '--single-threaded-gc']);
+    assert.deepEqual(startupHeapFlags(configSchema.parse({ heap: { max_semi_space: 0, single_threaded_gc: false } })), []);
   });
 
-  it("workers get the configured semi-space size in place of the primary's, and keep its other node options", () => {
-    const config = configSchema.parse({ sinks: sink, heap: { max_semi_space: '8MiB' } });
-    assert.deepEqual(workerExecArgv(config, ['--enable-source-maps', '--max-semi-space-size=64']), ['--enable-source-maps', '--max-semi-space-size=8']);
-    assert.deepEqual(workerExecArgv(config, ['--max_semi_space_size', '64', '--trace-warnings']), ['--trace-warnings', '--max-semi-space-size=8']);
-    assert.deepEqual(workerExecArgv(configSchema.parse({ heap: { max_semi_space: 0 } }), ['--max-semi-space-size=64']), ['--max-semi-space-size=64'], '0 keeps what node was given');
-    assert.equal(startedWithSemiSpaceFlag([], '--max-semi-space-size=16'), true);
-    assert.equal(startedWithSemiSpaceFlag(['--enable-source-maps'], ''), false);
+  it("workers get the configured start-up flags in place of the primary's, and keep its other node options", () => {
+    const config = configSchema.parse({ sinks: sink, heap: { max_semi_space: '4MiB' } });
+    assert.deepEqual(workerExecArgv(config, ['--enable-source-maps', '--max-semi-space-size=64']), ['--enable-source-maps', '--max-semi-space-size=4', '--single-threaded-gc']);
+    assert.deepEqual(workerExecArgv(config, ['--max_semi_space_size', '64', '--trace-warnings', '--single-threaded-gc']), ['--trace-warnings', '--max-semi-space-size=4', '--single-threaded-gc']);
+    const parallel = configSchema.parse({ heap: { max_semi_space: 0, single_threaded_gc: false } });
+    assert.deepEqual(workerExecArgv(parallel, ['--max-semi-space-size=64', '--single-threaded-gc']), ['--max-semi-space-size=64'], 'semi-space 0 keeps what node was given; false drops the flag');
   });
 
-  it('a relay with two workers starts each with the semi-space flag and sets the growth flag in every process', async () => {
+  it('a single process names the start-up flags node was not given (the semi-space size may come from NODE_OPTIONS)', () => {
+    const config = configSchema.parse({ sinks: sink });
+    assert.deepEqual(missingStartupFlags(config, [], ''), ['--max-semi-space-size=8', '--single-threaded-gc']);
+    assert.deepEqual(missingStartupFlags(config, ['--single-threaded-gc'], '--max-semi-space-size=16'), [], 'any size given counts');
+    assert.deepEqual(missingStartupFlags(config, ['--max_semi_space_size', '8', '--enable-source-maps'], ''), ['--single-threaded-gc']);
+  });
+
+  it('a relay with two workers starts each with the start-up flags and sets the growth flag in every process', async () => {
     const [port, opsPort] = [await freePort(), await freePort()];
     const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-heap-'));
     const config = path.join(dir, 'relay.yaml');
@@ -61,7 +69,10 @@ describe('heap settings', () => {
       assert.equal(settings.length, 3, stderr);
       assert.equal(workers.length, 2);
       for (const entry of settings) assert.deepEqual(entry.v8Flags, ['--heap-growing-percent=50']);
-      for (const worker of workers) assert.ok(worker.execArgv.includes('--max-semi-space-size=8'), JSON.stringify(worker.execArgv));
+      for (const worker of workers) {
+        assert.ok(worker.execArgv.includes('--max-semi-space-size=8'), JSON.stringify(worker.execArgv));
+        assert.ok(worker.execArgv.includes('--single-threaded-gc'), JSON.stringify(worker.execArgv));
+      }
     } finally {
       child.kill('SIGTERM');
       await exited;

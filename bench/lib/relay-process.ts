@@ -9,6 +9,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config/config.js';
+import { startupHeapFlags } from '../../src/config/heap.js';
 
 /** dist/src/cli.js, from dist/bench/lib/. */
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -29,19 +31,22 @@ export interface RelayProcessOptions {
   node?: string;
   /** Extra environment of the relay process (e.g. NODE_OPTIONS, ZPA_RELAY_* overrides). */
   env?: Record<string, string>;
-  /** Node flags before the script, for those NODE_OPTIONS refuses (e.g. --trace-gc); cluster workers inherit them. */
+  /**
+   * Node flags before the script, for those NODE_OPTIONS refuses (e.g. --trace-gc); cluster workers inherit them. They
+   * follow the configured heap start-up flags, which the relay always gets.
+   */
   nodeArgs?: string[];
   /** Milliseconds to wait for the relay to listen (default 20 s). */
   startTimeoutMs?: number;
 }
 
-/** Clock ticks per second of /proc/<pid>/stat times: `getconf CLK_TCK`, else Linux's usual 100. */
 /** Relay children still running: killed when this process exits, however it exits, so none is left behind. */
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Clock ticks per second of /proc/<pid>/stat times: `getconf CLK_TCK`, else Linux's usual 100. */
 const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
@@ -88,10 +93,11 @@ export class RelayProcess {
     this.opsPort = opsEnabled ? config.ops?.port : undefined;
     const forwardPort = config.listen?.port;
     if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
-    const child = spawn(this.options.node ?? process.execPath, [...(this.options.nodeArgs ?? []), CLI, '--config', this.configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...this.options.env },
-    });
+    // Run as the container image runs it (Dockerfile ENTRYPOINT and ENV): the heap flags only node's command line
+    // takes, and glibc's mmap threshold, which this environment or options.env may override.
+    const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...this.options.env };
+    const nodeArgs = [...startupHeapFlags(loadConfig(this.configPath, env)), ...(this.options.nodeArgs ?? [])];
+    const child = spawn(this.options.node ?? process.execPath, [...nodeArgs, CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.starts++;
     running.add(child);

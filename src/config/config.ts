@@ -45,7 +45,12 @@ export const configSchema = z
          */
         growth_percent: z.number().int().min(0).max(1000).default(100),
         /** Each of the young generation's two semi-spaces (--max-semi-space-size) of worker processes; 0 = V8's own. */
-        max_semi_space: byteSize.prefault('16MiB'),
+        max_semi_space: byteSize.prefault('8MiB'),
+        /**
+         * Worker processes collect garbage on their own thread only (--single-threaded-gc): with a worker per core,
+         * the collector's helper threads only take CPU from the other workers.
+         */
+        single_threaded_gc: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -88,11 +93,11 @@ const ENV_PREFIX = 'ZPA_RELAY_';
 const ENV_RESERVED = new Set(['ZPA_RELAY_CONFIG']);
 
 /**
- * Loads and validates the configuration. `file` undefined means defaults plus environment. Throws ConfigError with
- * every problem listed as `<key path>: <what was expected>`.
+ * Loads and validates the configuration. `file` undefined means defaults plus environment (`env`: the
+ * ZPA_RELAY_* overrides and ${VAR} values). Throws ConfigError with every problem listed as `<key path>: <what was
+ * expected>`.
  */
-export function loadConfig(file: string | undefined): Config {
-  const env = process.env;
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
   let raw: unknown = {};
   if (file !== undefined) {
     let text: string;

@@ -5,7 +5,8 @@ import type { Config } from './config.js';
  * V8 heap settings of the relay processes (the `heap` section). Most of a busy relay's resident memory is not records
  * in flight but garbage-collector slack: the young generation's semi-spaces (V8 sizes them by the machine: 16 MiB
  * each on Node 20, up to 64 MiB on Node 22+), and an old generation that V8 lets grow up to 4× what survived its last
- * full collection before it collects again.
+ * full collection before it collects again. And most of its CPU beyond one core per process is the collector's helper
+ * threads, which only compete with the other workers when every core runs one.
  */
 
 const MiB = 1024 * 1024;
@@ -17,43 +18,53 @@ export function runtimeHeapFlags(config: Config): string[] {
 
 /**
  * Sets the runtime heap flags in this process. V8 reads the growing factor at every full collection, so setting it
- * after start-up works; the semi-space size does not (V8 sizes the young generation once, when the process starts):
- * see workerExecArgv.
+ * after start-up works; the start-up flags do not (see startupHeapFlags).
  */
 export function applyRuntimeHeapFlags(config: Config): void {
   for (const flag of runtimeHeapFlags(config)) setFlagsFromString(flag);
 }
 
-/** `--max-semi-space-size` (MiB) for `heap.max_semi_space`, or nothing when 0 (V8's own choice). */
-export function semiSpaceFlag(config: Config): string | undefined {
+const SEMI_SPACE = /^--max[-_]semi[-_]space[-_]size(=|$)/;
+const SINGLE_THREADED_GC = /^--(no[-_])?single[-_]threaded[-_]gc$/;
+
+/**
+ * V8 flags that only node's command line can set: the semi-space size (V8 sizes the young generation once, when the
+ * process starts) and `--single-threaded-gc` (set later, Node 24 aborts in its next full collection). Worker
+ * processes get them from workerExecArgv; a single process has what node was started with (the image starts it with
+ * these).
+ */
+export function startupHeapFlags(config: Config): string[] {
   const mib = Math.ceil(config.heap.max_semi_space / MiB);
-  return mib > 0 ? `--max-semi-space-size=${mib}` : undefined;
+  return [...(mib > 0 ? [`--max-semi-space-size=${mib}`] : []), ...(config.heap.single_threaded_gc ? ['--single-threaded-gc'] : [])];
 }
 
 /**
- * Node options of a worker process (node:cluster): this process's own, with `--max-semi-space-size` replaced by the
- * configured one, since a worker's young generation can only be sized on its command line.
+ * Node options of a worker process (node:cluster): this process's own, with its semi-space size (when one is
+ * configured) and its single-threaded-gc choice replaced by the configured ones.
  */
 export function workerExecArgv(config: Config, execArgv: readonly string[] = process.execArgv): string[] {
-  const flag = semiSpaceFlag(config);
-  if (!flag) return [...execArgv];
+  const replaceSemiSpace = config.heap.max_semi_space > 0;
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i];
-    if (/^--max[-_]semi[-_]space[-_]size=/.test(arg)) continue;
-    if (/^--max[-_]semi[-_]space[-_]size$/.test(arg)) {
-      i++; // "--max-semi-space-size 16": the value is the next argument
+    if (SINGLE_THREADED_GC.test(arg)) continue;
+    if (replaceSemiSpace && SEMI_SPACE.test(arg)) {
+      if (!arg.includes('=')) i++; // "--max-semi-space-size 16": the value is the next argument
       continue;
     }
     kept.push(arg);
   }
-  return [...kept, flag];
+  return [...kept, ...startupHeapFlags(config)];
 }
 
 /**
- * Whether this process was started with a semi-space size (command line or NODE_OPTIONS). A single relay process
- * cannot size its young generation itself: it runs with what node was started with.
+ * The configured start-up flags a single process was not started with (command line, or NODE_OPTIONS for the
+ * semi-space size, the only one of them NODE_OPTIONS takes): it runs without them.
  */
-export function startedWithSemiSpaceFlag(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg));
+export function missingStartupFlags(config: Config, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  return startupHeapFlags(config).filter((flag) => {
+    const pattern = SEMI_SPACE.test(flag) ? SEMI_SPACE : SINGLE_THREADED_GC;
+    return !given.some((arg) => pattern.test(arg));
+  });
 }
