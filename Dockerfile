@@ -47,8 +47,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.ZPA_RELAY_OPS__PORT || 9464}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # With no arguments the relay runs on its defaults plus ZPA_RELAY_* variables; pass `--config FILE` (or set
 # ZPA_RELAY_CONFIG) to use a mounted configuration, as examples/docker-compose.yml and examples/kubernetes do.
-# The defaults of heap.max_semi_space and heap.single_threaded_gc, which node takes on its command line only (worker
-# processes get the configured ones from the primary): V8 sizes its young generation at start-up, and Node 24 would
-# take 2 × 64 MiB for it (~120 MB more resident memory at full load); the collector's helper threads cost 15-20 % more
-# CPU per record and only compete with the other workers when every core runs one.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--single-threaded-gc", "dist/src/cli.js"]
+# The defaults of heap.max_semi_space and heap.single_threaded_gc (auto: off on Node 24, see src/config/heap.ts), which
+# node takes on its command line only (worker processes get the configured ones from the primary): V8 sizes its young
+# generation at start-up, and Node 24 would take 2 × 64 MiB for it (~120 MB more resident memory at full load).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/cli.js"]

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema } from '../src/config/config.js';
-import { missingStartupFlags, runtimeHeapFlags, startupHeapFlags, workerExecArgv } from '../src/config/heap.js';
+import { missingStartupFlags, NODE_MAJOR, runtimeHeapFlags, startupHeapFlags, workerExecArgv } from '../src/config/heap.js';
 import { until } from './helpers/http-relay.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -22,17 +22,20 @@ async function freePort(): Promise<number> {
 }
 
 describe('heap settings', () => {
-  it('defaults: the old generation grows by 100 % between full collections; workers get 8 MiB semi-spaces and a single-threaded collector', () => {
+  it('defaults: the old generation grows by 100 % between full collections; workers get 8 MiB semi-spaces, and a single-threaded collector on Node 20 only', () => {
     const config = configSchema.parse({ sinks: sink });
-    assert.deepEqual(config.heap, { growth_percent: 100, max_semi_space: 8 * 1024 * 1024, single_threaded_gc: true });
+    assert.deepEqual(config.heap, { growth_percent: 100, max_semi_space: 8 * 1024 * 1024, single_threaded_gc: 'auto' });
     assert.deepEqual(runtimeHeapFlags(config), ['--heap-growing-percent=100']);
     assert.deepEqual(runtimeHeapFlags(configSchema.parse({ heap: { growth_percent: 0 } })), [], '0 leaves V8 its own factor');
-    assert.deepEqual(startupHeapFlags(config), ['--max-semi-space-size=8', '--single-threaded-gc']);
-    assert.deepEqual(startupHeapFlags(configSchema.parse({ heap: { max_semi_space: 0, single_threaded_gc: false } })), []);
+    assert.deepEqual(startupHeapFlags(config, 20), ['--max-semi-space-size=8', '--single-threaded-gc']);
+    assert.deepEqual(startupHeapFlags(config, 24), ['--max-semi-space-size=8']);
+    assert.deepEqual(startupHeapFlags(configSchema.parse({ heap: { single_threaded_gc: true } }), 24), ['--max-semi-space-size=8', '--single-threaded-gc']);
+    assert.deepEqual(startupHeapFlags(configSchema.parse({ heap: { max_semi_space: 0, single_threaded_gc: false } }), 20), []);
+    assert.throws(() => configSchema.parse({ heap: { single_threaded_gc: 'yes' } }), /single_threaded_gc/);
   });
 
   it("workers get the configured start-up flags in place of the primary's, and keep its other node options", () => {
-    const config = configSchema.parse({ sinks: sink, heap: { max_semi_space: '4MiB' } });
+    const config = configSchema.parse({ sinks: sink, heap: { max_semi_space: '4MiB', single_threaded_gc: true } });
     assert.deepEqual(workerExecArgv(config, ['--enable-source-maps', '--max-semi-space-size=64']), ['--enable-source-maps', '--max-semi-space-size=4', '--single-threaded-gc']);
     assert.deepEqual(workerExecArgv(config, ['--max_semi_space_size', '64', '--trace-warnings', '--single-threaded-gc']), ['--trace-warnings', '--max-semi-space-size=4', '--single-threaded-gc']);
     const parallel = configSchema.parse({ heap: { max_semi_space: 0, single_threaded_gc: false } });
@@ -40,7 +43,7 @@ describe('heap settings', () => {
   });
 
   it('a single process names the start-up flags node was not given (the semi-space size may come from NODE_OPTIONS)', () => {
-    const config = configSchema.parse({ sinks: sink });
+    const config = configSchema.parse({ sinks: sink, heap: { single_threaded_gc: true } });
     assert.deepEqual(missingStartupFlags(config, [], ''), ['--max-semi-space-size=8', '--single-threaded-gc']);
     assert.deepEqual(missingStartupFlags(config, ['--single-threaded-gc'], '--max-semi-space-size=16'), [], 'any size given counts');
     assert.deepEqual(missingStartupFlags(config, ['--max_semi_space_size', '8', '--enable-source-maps'], ''), ['--single-threaded-gc']);
@@ -71,7 +74,7 @@ describe('heap settings', () => {
       for (const entry of settings) assert.deepEqual(entry.v8Flags, ['--heap-growing-percent=50']);
       for (const worker of workers) {
         assert.ok(worker.execArgv.includes('--max-semi-space-size=8'), JSON.stringify(worker.execArgv));
-        assert.ok(worker.execArgv.includes('--single-threaded-gc'), JSON.stringify(worker.execArgv));
+        assert.equal(worker.execArgv.includes('--single-threaded-gc'), NODE_MAJOR < 22, `auto on Node ${NODE_MAJOR}: ${JSON.stringify(worker.execArgv)}`);
       }
     } finally {
       child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.js';
-import { startupHeapFlags } from '../../src/config/heap.js';
+import { NODE_MAJOR, startupHeapFlags } from '../../src/config/heap.js';
 
 /** dist/src/cli.js, from dist/bench/lib/. */
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -38,6 +38,12 @@ export interface RelayProcessOptions {
   nodeArgs?: string[];
   /** Milliseconds to wait for the relay to listen (default 20 s). */
   startTimeoutMs?: number;
+}
+
+/** The major version of the node binary `node` (a path, or a script that runs node), or of this one. */
+function nodeMajorOf(node: string | undefined): number {
+  if (node === undefined) return NODE_MAJOR;
+  return Number(execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8', timeout: 10_000 }).split('.')[0]);
 }
 
 /** Relay children still running: killed when this process exits, however it exits, so none is left behind. */
@@ -96,7 +102,7 @@ export class RelayProcess {
     // Run as the container image runs it (Dockerfile ENTRYPOINT and ENV): the heap flags only node's command line
     // takes, and glibc's mmap threshold, which this environment or options.env may override.
     const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...this.options.env };
-    const nodeArgs = [...startupHeapFlags(loadConfig(this.configPath, env)), ...(this.options.nodeArgs ?? [])];
+    const nodeArgs = [...startupHeapFlags(loadConfig(this.configPath, env), nodeMajorOf(this.options.node)), ...(this.options.nodeArgs ?? [])];
     const child = spawn(this.options.node ?? process.execPath, [...nodeArgs, CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.starts++;

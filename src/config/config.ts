@@ -48,9 +48,10 @@ export const configSchema = z
         max_semi_space: byteSize.prefault('8MiB'),
         /**
          * Worker processes collect garbage on their own thread only (--single-threaded-gc): with a worker per core,
-         * the collector's helper threads only take CPU from the other workers.
+         * the collector's helper threads only take CPU from the other workers. `auto`: on Node 20 only, where it
+         * costs no memory; Node 24 then holds ~90 MB more at full load (src/config/heap.ts).
          */
-        single_threaded_gc: z.boolean().default(true),
+        single_threaded_gc: z.union([z.literal('auto'), z.boolean()]).default('auto'),
       })
       .strict()
       .prefault({}),

@@ -27,15 +27,30 @@ export function applyRuntimeHeapFlags(config: Config): void {
 const SEMI_SPACE = /^--max[-_]semi[-_]space[-_]size(=|$)/;
 const SINGLE_THREADED_GC = /^--(no[-_])?single[-_]threaded[-_]gc$/;
 
+/** The major version of this node. */
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
 /**
- * V8 flags that only node's command line can set: the semi-space size (V8 sizes the young generation once, when the
- * process starts) and `--single-threaded-gc` (set later, Node 24 aborts in its next full collection). Worker
- * processes get them from workerExecArgv; a single process has what node was started with (the image starts it with
- * these).
+ * Whether a node of this major version collects on one thread. `auto` decides by measurement (`npm run bench`,
+ * user-activity, one worker, this two-core machine): on Node 20 the same records/s took 101 % instead of 113-118 %
+ * CPU at the same peak RSS, and two workers did 1.56-1.77× one worker's records/s instead of 1.39-1.64×; on Node 24
+ * it saved less (103 % instead of 115-118 %) and peak RSS rose from 232-249 to 329-337 MB, since marking on the
+ * main thread finishes later and the old generation and dead ArrayBuffers pile up meanwhile.
  */
-export function startupHeapFlags(config: Config): string[] {
+export function singleThreadedGc(config: Config, nodeMajor = NODE_MAJOR): boolean {
+  const setting = config.heap.single_threaded_gc;
+  return setting === 'auto' ? nodeMajor < 22 : setting;
+}
+
+/**
+ * V8 flags that only node's command line can set, for a node of `nodeMajor`: the semi-space size (V8 sizes the
+ * young generation once, when the process starts) and `--single-threaded-gc` (set later, Node 24 aborts in its next
+ * full collection). Worker processes get them from workerExecArgv; a single process has what node was started with
+ * (the image starts it with these).
+ */
+export function startupHeapFlags(config: Config, nodeMajor = NODE_MAJOR): string[] {
   const mib = Math.ceil(config.heap.max_semi_space / MiB);
-  return [...(mib > 0 ? [`--max-semi-space-size=${mib}`] : []), ...(config.heap.single_threaded_gc ? ['--single-threaded-gc'] : [])];
+  return [...(mib > 0 ? [`--max-semi-space-size=${mib}`] : []), ...(singleThreadedGc(config, nodeMajor) ? ['--single-threaded-gc'] : [])];
 }
 
 /**
