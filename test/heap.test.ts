@@ -47,6 +47,7 @@ describe('heap settings', () => {
     assert.deepEqual(missingStartupFlags(config, [], ''), ['--max-semi-space-size=8', '--single-threaded-gc']);
     assert.deepEqual(missingStartupFlags(config, ['--single-threaded-gc'], '--max-semi-space-size=16'), [], 'any size given counts');
     assert.deepEqual(missingStartupFlags(config, ['--max_semi_space_size', '8', '--enable-source-maps'], ''), ['--single-threaded-gc']);
+    assert.deepEqual(missingStartupFlags(config, ['--no-single-threaded-gc'], '--max-semi-space-size=8'), ['--single-threaded-gc'], 'turned off is missing');
   });
 
   it('a relay with two workers starts each with the start-up flags and sets the growth flag in every process', async () => {

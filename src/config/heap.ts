@@ -25,7 +25,9 @@ export function applyRuntimeHeapFlags(config: Config): void {
 }
 
 const SEMI_SPACE = /^--max[-_]semi[-_]space[-_]size(=|$)/;
+/** Either spelling, on or off: a worker's is replaced by the configured choice. */
 const SINGLE_THREADED_GC = /^--(no[-_])?single[-_]threaded[-_]gc$/;
+const SINGLE_THREADED_GC_ON = /^--single[-_]threaded[-_]gc$/;
 
 /** The major version of this node. */
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
@@ -79,7 +81,7 @@ export function workerExecArgv(config: Config, execArgv: readonly string[] = pro
 export function missingStartupFlags(config: Config, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const given = [...execArgv, ...nodeOptions.split(/\s+/)];
   return startupHeapFlags(config).filter((flag) => {
-    const pattern = SEMI_SPACE.test(flag) ? SEMI_SPACE : SINGLE_THREADED_GC;
+    const pattern = SEMI_SPACE.test(flag) ? SEMI_SPACE : SINGLE_THREADED_GC_ON;
     return !given.some((arg) => pattern.test(arg));
   });
 }
