@@ -50,8 +50,11 @@ export class RecordText {
 
   /** The whole text as a string: for the sinks that build around it, dead letters and tests. */
   get json(): string {
-    const head = this.head;
-    return (typeof head === 'string' ? head : head.toString('utf8')) + this.tail;
+    const source = this.source;
+    if (typeof source === 'string') return source + this.tail;
+    // Without edits the head is decoded where it lies: no view, no copy (the framing presets call this per record).
+    if (this.edits === undefined) return this.bytes(source).toString('utf8', this.start, this.end) + this.tail;
+    return this.head.toString('utf8') + this.tail;
   }
 
   /** Exact UTF-8 size of the whole text. */
