@@ -69,9 +69,18 @@ export class RelayProcess {
   /** The relay's log lines (stdout and stderr), most recent last, at most 2000 kept. */
   readonly log: string[] = [];
   starts = 0;
+  /**
+   * How it is run, as the container image runs it (Dockerfile ENTRYPOINT and ENV): the heap flags only node's command
+   * line takes, for the node binary used, and glibc's mmap threshold, which this environment or options.env may
+   * override. Worked out once: a chaos run restarts the relay many times.
+   */
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly nodeArgs: string[];
 
   constructor(private readonly options: RelayProcessOptions) {
     writeFileSync(this.configPath, JSON.stringify(options.config, null, 2));
+    this.env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...options.env };
+    this.nodeArgs = [...startupHeapFlags(loadConfig(this.configPath, this.env), nodeMajorOf(options.node)), ...(options.nodeArgs ?? [])];
   }
 
   get pid(): number {
@@ -99,11 +108,7 @@ export class RelayProcess {
     this.opsPort = opsEnabled ? config.ops?.port : undefined;
     const forwardPort = config.listen?.port;
     if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
-    // Run as the container image runs it (Dockerfile ENTRYPOINT and ENV): the heap flags only node's command line
-    // takes, and glibc's mmap threshold, which this environment or options.env may override.
-    const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...this.options.env };
-    const nodeArgs = [...startupHeapFlags(loadConfig(this.configPath, env), nodeMajorOf(this.options.node)), ...(this.options.nodeArgs ?? [])];
-    const child = spawn(this.options.node ?? process.execPath, [...nodeArgs, CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(this.options.node ?? process.execPath, [...this.nodeArgs, CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: this.env });
     this.child = child;
     this.starts++;
     running.add(child);
