@@ -51,7 +51,7 @@ export const configSchema = z
          * the collector's helper threads only take CPU from the other workers. `auto`: on Node 20 only, where it
          * costs no memory; Node 24 then holds ~90 MB more at full load (src/config/heap.ts).
          */
-        single_threaded_gc: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+        single_threaded_gc: z.union([z.literal('auto'), z.boolean()], { error: 'expected auto, true or false' }).default('auto'),
       })
       .strict()
       .prefault({}),
