@@ -50,7 +50,7 @@ import { CountSink } from './lib/count-sink.js';
 import { runPhase } from './lib/load-client.js';
 import { MessagePool, messageSource, type RecordFormat } from './lib/messages.js';
 import { microBenchmark } from './lib/micro.js';
-import { RelayProcess, metricSum, processCpuSeconds, relayConfig } from './lib/relay-process.js';
+import { PASSTHROUGH_RELAY, RelayProcess, metricSum, processCpuSeconds, relayConfig } from './lib/relay-process.js';
 import { num, percentile, sleep, table, waitFor } from './lib/report.js';
 
 const DEFAULT_TYPES = ['user-activity', 'user-status', 'app-connector-metrics', 'audit-log'];
@@ -79,6 +79,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     'max-wait': { type: 'string' },
     gc: { type: 'boolean', default: false },
+    passthrough: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -88,11 +89,14 @@ if (values.help) {
       '  [--records-per-message R] [--format none|json|both] [--format-json] [--compression none|gzip]\n' +
       '  [--warmup S] [--node PATH] [--relay-node-options "--max-old-space-size=..."] [--no-micro]\n' +
       '  [--workers N|auto|1,2] [--rate RECORDS_PER_S|Fx] [--half-load] [--repeat R] [--max-wait DURATION] [--gc]\n' +
+      '  [--passthrough]\n' +
       '\n' +
       '  --rate N      pace new messages to N records/s in total; --rate 0.5x: measure the closed-loop maximum, then pace at half\n' +
       '  --half-load   same as --rate 0.5x; prints the ack p99 against the flush interval (batch.max_wait) + 100 ms\n' +
       '  --max-wait D  the sink\'s batch.max_wait (flush interval); --gc: the relay\'s GC pauses per paced phase (--trace-gc)\n' +
       '  --workers 1,2 one relay session per count, in turn (--repeat R rounds), then a scaling summary\n' +
+      '  --passthrough the relay with a pass-through processor (bench/passthrough-relay.ts): records are not parsed,\n' +
+      '                validated or enriched; what decoding, batching, HTTP and acks cost alone (one worker)\n' +
       '\n' +
       'issue 6:\n' +
       '  npm run bench -- --types user-activity --half-load --seconds 20 --no-micro\n' +
@@ -116,6 +120,7 @@ const repeat = Number(values.repeat);
 if (![seconds, connections, window, perMessage, repeat].every((n) => Number.isFinite(n) && n > 0)) throw new Error('numeric options must be positive');
 const workerCounts = values.workers.split(',').map((w) => (w.trim() === 'auto' ? cpus().length : Number(w)));
 if (!workerCounts.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--workers is a count, auto, or a list such as 1,2');
+if (values.passthrough && workerCounts.some((n) => n !== 1)) throw new Error('--passthrough runs one relay process: --workers 1');
 /** --rate: records/s in total, or `<f>x` for f × the closed-loop maximum measured first (--half-load is 0.5x). */
 const rateText = values['half-load'] ? '0.5x' : values.rate;
 const rate = rateText === undefined ? undefined : { value: Number(rateText.replace(/x$/, '')), relative: rateText.endsWith('x') };
@@ -309,7 +314,8 @@ console.log(
     `${perMessage} records per message, sink ndjson compression ${values.compression}, flush interval (batch.max_wait) ${flushMs} ms, ` +
     `${Number.isFinite(maxRecords) ? `${maxRecords} records` : `${seconds} s`} per phase; workers ${workerCounts.join(', ')}` +
     `${rate ? `; rate ${rate.relative ? `${rate.value}× the closed-loop maximum of ${workerCounts[0]} worker(s)` : `${num(rate.value)} records/s`}` : ''}` +
-    `${repeat > 1 ? `; ${repeat} rounds` : ''}`,
+    `${repeat > 1 ? `; ${repeat} rounds` : ''}` +
+    `${values.passthrough ? '; relay with a pass-through processor (records not parsed, validated or enriched)' : ''}`,
 );
 
 /** One relay session: start the relay with `workers` processes, warm up, run every pool's phases, stop it. */
@@ -318,6 +324,7 @@ async function session(workers: number, isReference: boolean): Promise<void> {
     node: values.node,
     env: values['relay-node-options'] ? { NODE_OPTIONS: values['relay-node-options'] } : undefined,
     nodeArgs: values.gc ? ['--trace-gc'] : undefined, // NODE_OPTIONS does not take --trace-gc
+    script: values.passthrough ? PASSTHROUGH_RELAY : undefined,
     config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: sinkOverrides, workers }),
   });
   try {

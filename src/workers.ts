@@ -6,7 +6,7 @@ import { missingStartupFlags, workerExecArgv } from './config/heap.js';
 import { relayMetrics } from './ops/relay-metrics.js';
 import { OpsServer } from './ops/server.js';
 import { mergeSnapshots, snapshotOf, type RelaySnapshot } from './ops/snapshot.js';
-import { Relay } from './relay.js';
+import { Relay, type RecordProcessor } from './relay.js';
 
 /** Messages between the primary and its workers. */
 type ToWorker = { type: 'snapshot'; id: number };
@@ -45,13 +45,13 @@ function exitAfterLogs(logger: Logger, code: number): void {
   logger.flush(() => process.exit(code));
 }
 
-/** One process: the relay and its ops server. */
-export async function runSingle(config: Config, logger: Logger): Promise<void> {
+/** One process: the relay and its ops server (`processor`: see RelayOptions). */
+export async function runSingle(config: Config, logger: Logger, processor?: RecordProcessor): Promise<void> {
   const missing = missingStartupFlags(config);
   if (missing.length > 0) {
     logger.info({ flags: missing }, `heap.max_semi_space and heap.single_threaded_gc apply to worker processes; a single process runs without them unless started as node ${missing.join(' ')} (the container image is)`);
   }
-  const relay = new Relay({ config, logger });
+  const relay = new Relay({ config, logger, processor });
   await relay.start();
   const ops = config.ops.enabled ? new OpsServer({ metrics: async () => relayMetrics(snapshotOf(relay)), ready: () => relay.ready }) : undefined;
   if (ops) logger.info({ port: await ops.start(config.ops.host, config.ops.port) }, 'serving /metrics, /healthz, /readyz');

@@ -14,6 +14,7 @@ import { NODE_MAJOR, startupHeapFlags } from '../../src/config/heap.js';
 
 /** dist/src/cli.js, from dist/bench/lib/. */
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const PASSTHROUGH_RELAY = fileURLToPath(new URL('../passthrough-relay.js', import.meta.url));
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -38,6 +39,8 @@ export interface RelayProcessOptions {
   nodeArgs?: string[];
   /** Milliseconds to wait for the relay to listen (default 20 s). */
   startTimeoutMs?: number;
+  /** The script to run with `--config FILE` instead of the relay's CLI (bench/passthrough-relay.ts). */
+  script?: string;
 }
 
 /** The major version of the node binary `node` (a path, or a script that runs node), or of this one. */
@@ -108,7 +111,7 @@ export class RelayProcess {
     this.opsPort = opsEnabled ? config.ops?.port : undefined;
     const forwardPort = config.listen?.port;
     if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
-    const child = spawn(this.options.node ?? process.execPath, [...this.nodeArgs, CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: this.env });
+    const child = spawn(this.options.node ?? process.execPath, [...this.nodeArgs, this.options.script ?? CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: this.env });
     this.child = child;
     this.starts++;
     running.add(child);

@@ -1,0 +1,34 @@
+/**
+ * The relay with its ZPA processor replaced by a pass-through: every record goes to the sinks as received (a
+ * `Format none` line as a view of its bytes, a decoded record as its JSON), not parsed, validated or enriched. Forward
+ * decoding, settlement, batching, HTTP and acks are the relay's own. What `npm run bench -- --passthrough` starts, to
+ * measure what the plumbing costs per record on this machine: the floor under any processor. Not a product mode.
+ *   node dist/bench/passthrough-relay.js --config FILE
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/ops/logger.js';
+import { RecordText } from '../src/record-text.js';
+import type { RecordProcessor } from '../src/relay.js';
+import { runSingle } from '../src/workers.js';
+import { recordToJson } from '../src/zpa/record-json.js';
+import type { Outcome } from '../src/zpa/index.js';
+
+const LOG_TYPE = 'passthrough';
+const CLOSING_BRACE = 0x7d;
+
+const passthrough: RecordProcessor = {
+  process: (record) => ({ ok: true, logType: LOG_TYPE, text: RecordText.of(recordToJson(record)), eventTimeMs: Date.now() }),
+  processBytes(bytes, start, end): Outcome {
+    // The head is the line up to its closing brace, the tail the brace: the shape the ZPA processor gives the sinks.
+    let close = end - 1;
+    while (close > start && bytes[close] !== CLOSING_BRACE) close--;
+    if (bytes[close] !== CLOSING_BRACE) return { ok: false, logType: undefined, reason: 'unparsable', detail: 'no closing brace', raw: bytes.toString('utf8', start, end) };
+    return { ok: true, logType: LOG_TYPE, text: RecordText.view(bytes, start, close, '}'), eventTimeMs: Date.now() };
+  },
+};
+
+const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
+const config = loadConfig(values.config);
+if (config.workers !== 1) throw new Error('the pass-through relay runs as one process (workers: 1)');
+await runSingle(config, createLogger(config.log.level), passthrough);
