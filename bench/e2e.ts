@@ -27,6 +27,8 @@
  *   worker scaling, overload:    npm run bench -- --types user-activity --workers 1,2 --rate 1.8x --connections 4 --seconds 15 --repeat 3 --no-micro
  *   relay CPU per record at an equal load for 1 and 2 workers (neither saturated, so the least disturbed by others):
  *                                npm run bench -- --types user-activity --workers 1,2 --rate 6000 --connections 4 --seconds 15 --repeat 3 --no-micro
+ *   the plumbing alone (decode, settlement, batching, HTTP, acks; no parsing, validation or enrichment):
+ *                                npm run bench -- --types user-activity --passthrough --seconds 8 --no-micro
  * On a machine whose cores the generator, the sink and other work share, read "other CPU" and "CPU wait" first: the
  * relay cannot show two workers' throughput while it gets about one core, whatever its worker count. What survives
  * the noise is the relay CPU per record (rec/CPU-s) and how evenly the workers share the work (per process).
@@ -101,7 +103,8 @@ if (values.help) {
       'issue 6:\n' +
       '  npm run bench -- --types user-activity --half-load --seconds 20 --no-micro\n' +
       '  npm run bench -- --types user-activity --workers 1,2 --rate 1.8x --connections 4 --seconds 15 --repeat 3 --no-micro\n' +
-      '  npm run bench -- --types user-activity --workers 1,2 --rate 6000 --connections 4 --seconds 15 --repeat 3 --no-micro\n',
+      '  npm run bench -- --types user-activity --workers 1,2 --rate 6000 --connections 4 --seconds 15 --repeat 3 --no-micro\n' +
+      '  npm run bench -- --types user-activity --passthrough --seconds 8 --no-micro\n',
   );
   process.exit(0);
 }
