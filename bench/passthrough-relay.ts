@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
+import { applyRuntimeHeapFlags } from '../src/config/heap.js';
 import { createLogger } from '../src/ops/logger.js';
 import { RecordText } from '../src/record-text.js';
 import type { RecordProcessor } from '../src/relay.js';
@@ -22,8 +23,8 @@ const passthrough: RecordProcessor = {
   processBytes(bytes, start, end): Outcome {
     // The head is the line up to its closing brace, the tail the brace: the shape the ZPA processor gives the sinks.
     let close = end - 1;
-    while (close > start && bytes[close] !== CLOSING_BRACE) close--;
-    if (bytes[close] !== CLOSING_BRACE) return { ok: false, logType: undefined, reason: 'unparsable', detail: 'no closing brace', raw: bytes.toString('utf8', start, end) };
+    while (close >= start && bytes[close] !== CLOSING_BRACE) close--;
+    if (close < start) return { ok: false, logType: undefined, reason: 'unparsable', detail: 'no closing brace', raw: bytes.toString('utf8', start, end) };
     return { ok: true, logType: LOG_TYPE, text: RecordText.view(bytes, start, close, '}'), eventTimeMs: Date.now() };
   },
 };
@@ -31,4 +32,5 @@ const passthrough: RecordProcessor = {
 const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
 const config = loadConfig(values.config);
 if (config.workers !== 1) throw new Error('the pass-through relay runs as one process (workers: 1)');
+applyRuntimeHeapFlags(config); // as the relay's CLI does before it starts a relay
 await runSingle(config, createLogger(config.log.level), passthrough);

@@ -42,6 +42,11 @@ export interface RelayOptions {
   processor?: RecordProcessor;
 }
 
+/** The ZPA processor the configuration describes: its schemas, field prefix and static fields. */
+export function zpaProcessorFor(config: Config): ZpaProcessor {
+  return new ZpaProcessor(loadSchemas(config.zpa.schemas_dir), { prefix: config.zpa.field_prefix, staticFields: config.zpa.static_fields });
+}
+
 /**
  * The whole pipeline: forward receiver → ZPA processor (parse, classify, validate, enrich) → dispatcher → sinks, with
  * the dead-letter writer for whatever cannot be delivered. A forward message is acked once the dispatcher says every
@@ -60,12 +65,7 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     const { config, logger } = options;
-    this.processor =
-      options.processor ??
-      new ZpaProcessor(loadSchemas(config.zpa.schemas_dir), {
-        prefix: config.zpa.field_prefix,
-        staticFields: config.zpa.static_fields,
-      });
+    this.processor = options.processor ?? zpaProcessorFor(config);
     this.deadLetter = new DeadLetterWriter(config.dead_letter, logger);
     const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false }];
     this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }) }));

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { configSchema } from '../src/config/config.js';
+import { configSchema, type Config } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { relayMetrics } from '../src/ops/relay-metrics.js';
 import { snapshotOf } from '../src/ops/snapshot.js';
-import { Relay, type RecordProcessor } from '../src/relay.js';
-import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor } from '../src/zpa/index.js';
+import { Relay, zpaProcessorFor, type RecordProcessor } from '../src/relay.js';
+import { LssGenerator, seededRandom } from '../src/zpa/index.js';
 import { capture, exchange } from './helpers/forward.js';
 import { stateAfter, until } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
@@ -17,7 +17,8 @@ import { HttpTarget } from './helpers/http-target.js';
 const AUDIT_LINE =
   '{"ModifiedTime":"2024-05-01T10:00:00.123Z","CreationTime":"2024-05-01T09:59:59.000Z","ModifiedBy":288263728720249833,"RequestID":"r-1","SessionID":"s-1","AuditOldValue":"","AuditNewValue":"{\\"id\\":\\"216196257331291234\\"}","AuditOperationType":"Update","ObjectType":"Application","ObjectName":"crm","ObjectID":18446744073709551615,"CustomerID":216196257331281920,"User":"admin@acme.com","ClientAuditUpdate":0}';
 
-async function startRelay(target: HttpTarget, overrides: Record<string, unknown> = {}, processor?: RecordProcessor) {
+/** `processor`: builds the relay's processor from its configuration instead of the relay doing it. */
+async function startRelay(target: HttpTarget, overrides: Record<string, unknown> = {}, processor?: (config: Config) => RecordProcessor) {
   const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-e2e-'));
   const deadLetterPath = path.join(dir, 'dead.ndjson');
   const config = configSchema.parse({
@@ -26,7 +27,7 @@ async function startRelay(target: HttpTarget, overrides: Record<string, unknown>
     sinks: [{ type: 'ndjson', name: 'siem', url: target.url(), batch: { max_wait: '20ms' }, retry: { initial_delay: 10, max_delay: 50 } }],
     ops: { enabled: false },
   });
-  const relay = new Relay({ config, logger: pino({ level: 'silent' }), processor });
+  const relay = new Relay({ config, logger: pino({ level: 'silent' }), processor: processor?.(config) });
   const port = await relay.start();
   const deadLetters = () =>
     readFileSync(deadLetterPath, { encoding: 'utf8', flag: 'a+' })
@@ -114,13 +115,15 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
 
   it('a record the processor throws on is dead-lettered as internal_error; the rest is delivered and the message acked', async () => {
     const target = await HttpTarget.create();
-    const zpa = new ZpaProcessor(loadSchemas());
-    const buggy: RecordProcessor = {
-      process: (record, ctx) => zpa.process(record, ctx),
-      processBytes(bytes, start, end, ctx) {
-        if (bytes.toString('utf8', start, end).includes('"boom"')) throw new Error('simulated processor bug');
-        return zpa.processBytes(bytes, start, end, ctx);
-      },
+    const buggy = (config: Config): RecordProcessor => {
+      const zpa = zpaProcessorFor(config);
+      return {
+        process: (record, ctx) => zpa.process(record, ctx),
+        processBytes(bytes, start, end, ctx) {
+          if (bytes.toString('utf8', start, end).includes('"boom"')) throw new Error('simulated processor bug');
+          return zpa.processBytes(bytes, start, end, ctx);
+        },
+      };
     };
     const { relay, port, deadLetters, stop } = await startRelay(target, {}, buggy);
     try {
