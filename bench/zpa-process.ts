@@ -6,6 +6,7 @@
  */
 import { Unpackr, Packr } from 'msgpackr';
 import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat, type Outcome } from '../src/zpa/index.js';
+import { recordsPerCpuSecond } from './lib/cpu-rate.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const only = process.argv.slice(3);
@@ -29,25 +30,11 @@ function records(logType: string, format: LssFormat | 'object'): Record<string, 
   return lines.map((l) => unpackr.unpack(packr.pack(JSON.parse(l))) as Record<string, unknown>);
 }
 
-/**
- * Records per CPU-second of `work` over `input`: the median of five windows of `seconds / 5` CPU-seconds each, so a
- * burst of another process's load on a shared machine moves one window, not the figure.
- */
+/** Records per CPU-second of `work` over each item of `input` (see recordsPerCpuSecond). */
 function perCpuSecond<T>(input: T[], work: (item: T) => unknown): number {
-  const rates: number[] = [];
-  for (let w = 0; w < 5; w++) {
-    let n = 0;
-    const start = process.cpuUsage();
-    let elapsed = 0;
-    while (elapsed < (seconds / 5) * 1e6) {
-      for (let i = 0; i < input.length; i++) work(input[i]);
-      n += input.length;
-      const used = process.cpuUsage(start);
-      elapsed = used.user + used.system;
-    }
-    rates.push(n / (elapsed / 1e6));
-  }
-  return rates.sort((a, b) => a - b)[2];
+  return recordsPerCpuSecond(input.length, seconds, () => {
+    for (let i = 0; i < input.length; i++) work(input[i]);
+  });
 }
 
 function measure<T>(input: T[], work: (item: T) => Outcome): { perSecond: number; bytes: number; rejected: number } {

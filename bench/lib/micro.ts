@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { decodeRequest } from '../../src/forward/decode.js';
 import type { ForwardEntry } from '../../src/forward/message.js';
 import { ZpaProcessor, loadSchemas, type LogSchema, type SchemaSet } from '../../src/zpa/index.js';
+import { recordsPerCpuSecond } from './cpu-rate.js';
 import type { MessagePool } from './messages.js';
 
 export interface MicroResult {
@@ -30,28 +31,6 @@ export interface MicroResult {
 
 let schemas: SchemaSet | undefined;
 let processor: ZpaProcessor | undefined;
-
-/**
- * Runs `work` (which handles `records` records) for about `seconds` of CPU in five windows; the median window's records
- * per CPU-second, so a burst of another process's load on a shared machine moves one window, not the figure.
- */
-function perCpuSecond(records: number, seconds: number, work: () => void): number {
-  work(); // warm-up
-  const rates: number[] = [];
-  for (let window = 0; window < 5; window++) {
-    const start = process.cpuUsage();
-    let n = 0;
-    let used = 0;
-    while (used < (seconds / 5) * 1e6) {
-      work();
-      n += records;
-      const cpu = process.cpuUsage(start);
-      used = cpu.user + cpu.system;
-    }
-    rates.push(n / (used / 1e6));
-  }
-  return rates.sort((a, b) => a - b)[2];
-}
 
 /**
  * The schema as a plain zod object, the way one would first write it: each field's JSON type, null allowed where it
@@ -108,13 +87,13 @@ export function microBenchmark(pool: MessagePool, seconds = 1): MicroResult {
   };
   const lines = entries.flatMap((entry) => (entry.line === undefined ? [] : [entry.line.bytes.toString('utf8', entry.line.start, entry.line.end)]));
   return {
-    straightforward: perCpuSecond(entries.length, seconds, straightforward),
-    jsonParse: lines.length === 0 ? undefined : perCpuSecond(lines.length, seconds, () => lines.forEach((line) => JSON.parse(line))),
-    decode: perCpuSecond(entries.length, seconds, () => decodeRequest(message.bytes)),
-    process: perCpuSecond(entries.length, seconds, () => {
+    straightforward: recordsPerCpuSecond(entries.length, seconds, straightforward),
+    jsonParse: lines.length === 0 ? undefined : recordsPerCpuSecond(lines.length, seconds, () => lines.forEach((line) => JSON.parse(line))),
+    decode: recordsPerCpuSecond(entries.length, seconds, () => decodeRequest(message.bytes)),
+    process: recordsPerCpuSecond(entries.length, seconds, () => {
       for (const entry of entries) processEntry(entry);
     }),
-    encodeGzip: perCpuSecond(json.length, seconds, () => gzipSync(Buffer.from(json.join('\n') + '\n'), { level: 1 })),
+    encodeGzip: recordsPerCpuSecond(json.length, seconds, () => gzipSync(Buffer.from(json.join('\n') + '\n'), { level: 1 })),
     rejected,
     straightforwardRejected: straightforward(),
   };
