@@ -9,23 +9,22 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { applyRuntimeHeapFlags } from '../src/config/heap.js';
 import { createLogger } from '../src/ops/logger.js';
-import { RecordText } from '../src/record-text.js';
-import type { RecordProcessor } from '../src/relay.js';
+import { RecordText } from '../src/shared/record-text.js';
 import { runSingle } from '../src/workers.js';
 import { recordToJson } from '../src/zpa/record-json.js';
-import type { Outcome } from '../src/zpa/index.js';
+import type { Outcome, RecordProcessor } from '../src/contract.js';
 
 const LOG_TYPE = 'passthrough';
 const CLOSING_BRACE = 0x7d;
 
 const passthrough: RecordProcessor = {
-  process: (record) => ({ ok: true, logType: LOG_TYPE, text: RecordText.of(recordToJson(record)), eventTimeMs: Date.now() }),
-  processBytes(bytes, start, end): Outcome {
+  process: (record, ctx) => ({ text: RecordText.of(recordToJson(record)), logType: LOG_TYPE, eventTimeMs: Date.now(), tag: ctx.tag, source: ctx.source }),
+  processBytes(bytes, start, end, ctx): Outcome {
     // The head is the line up to its closing brace, the tail the brace: the shape the ZPA processor gives the sinks.
     let close = end - 1;
     while (close >= start && bytes[close] !== CLOSING_BRACE) close--;
-    if (close < start) return { ok: false, logType: undefined, reason: 'unparsable', detail: 'no closing brace', raw: bytes.toString('utf8', start, end) };
-    return { ok: true, logType: LOG_TYPE, text: RecordText.view(bytes, start, close, '}'), eventTimeMs: Date.now() };
+    if (close < start) return { reason: 'unparsable', detail: 'no closing brace', logType: undefined, tag: ctx.tag, source: ctx.source, raw: bytes.toString('utf8', start, end) };
+    return { text: RecordText.view(bytes, start, close, '}'), logType: LOG_TYPE, eventTimeMs: Date.now(), tag: ctx.tag, source: ctx.source };
   },
 };
 

@@ -7,12 +7,13 @@
  * Then the memory case: the target is down, the budget fills, the relay retries; the heap is sampled to show it stays
  * flat while the sink is down.
  */
-import { RecordText } from '../src/record-text.js';
+import { RecordText } from '../src/shared/record-text.js';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Dispatcher, type Delivery } from '../src/pipeline/dispatcher.js';
+import type { Delivery } from '../src/contract.js';
+import { Dispatcher } from '../src/pipeline/dispatcher.js';
 import { createSink, sinkConfigSchema } from '../src/sinks/config.js';
 import { DeadLetterWriter } from '../src/sinks/dead-letter.js';
 

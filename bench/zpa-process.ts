@@ -5,7 +5,8 @@
  * Run: node dist/bench/zpa-process.js [seconds per case, default 1] [log type ...]
  */
 import { Unpackr, Packr } from 'msgpackr';
-import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat, type Outcome } from '../src/zpa/index.js';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat } from '../src/zpa/index.js';
+import { type Outcome, isFailure } from '../src/contract.js';
 import { recordsPerCpuSecond } from './lib/cpu-rate.js';
 
 const seconds = Number(process.argv[2] ?? 1);
@@ -17,7 +18,7 @@ const BASE_TIME = Date.UTC(2026, 0, 5, 12, 0, 0);
 const schemas = loadSchemas();
 const generator = new LssGenerator(schemas);
 const processor = new ZpaProcessor(schemas);
-const ctx = { tag: 'zpa.none', source: '127.0.0.1:40000' };
+const ctx = { tag: 'zpa.none', address: '127.0.0.1:40000', source: '127.0.0.1:40000' };
 
 /** Records as the forward decoder hands them over. */
 function records(logType: string, format: LssFormat | 'object'): Record<string, unknown>[] {
@@ -42,7 +43,7 @@ function measure<T>(input: T[], work: (item: T) => Outcome): { perSecond: number
   let bytes = 0;
   for (const r of input) {
     const o = work(r); // warm-up and sanity
-    if (!o.ok) rejected++;
+    if (isFailure(o)) rejected++;
     else bytes += o.text.byteLength;
   }
   return { perSecond: perCpuSecond(input, work), bytes: bytes / input.length, rejected };

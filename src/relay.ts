@@ -1,37 +1,24 @@
+/** The whole pipeline wired together: forward receiver → ZPA processor → dispatcher → sinks and dead letters. */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { isFailure, type Delivery, type FailedRecord, type Outcome, type RecordContext, type RecordProcessor, type Sink } from './contract.js';
 import type { HandshakeConfig } from './forward/handshake.js';
 import type { ForwardEntry, ForwardMessage } from './forward/message.js';
 import { ForwardServer } from './forward/server.js';
-import { Histogram } from './ops/histogram.js';
-import { Dispatcher, type Delivery, type Rejection } from './pipeline/dispatcher.js';
+import { ackLatencyHistogram } from './ops/relay-metrics.js';
+import { Dispatcher } from './pipeline/dispatcher.js';
+import { countBy } from './shared/counts.js';
 import { createSink } from './sinks/config.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
-import { countBy, type Sink } from './sinks/sink.js';
-import { ZpaProcessor, loadSchemas, type Outcome, type RecordContext } from './zpa/index.js';
+import { ZpaProcessor, loadSchemas } from './zpa/index.js';
 
-/** A record the processor threw on: dead-lettered like a rejection. */
-interface InternalError {
-  ok: false;
-  logType: undefined;
-  reason: 'internal_error';
-  detail: string;
-  raw: string;
-}
-
-/** Bounds (seconds) of the ack latency histogram. */
-export const ACK_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
-
-/** Records seen by the processor, by log type (and by reason for rejections). */
+/** Records seen by the processor, by log type (and by reason for failures). */
 export interface RecordStats {
   accepted: Record<string, number>;
   /** Keyed by `${logType}\t${reason}`; logType is "unknown" when unclassified. */
   rejected: Record<string, number>;
 }
-
-/** What the relay asks of its processor: one outcome per record, a decoded one or a `Format none` line's bytes. */
-export type RecordProcessor = Pick<ZpaProcessor, 'process' | 'processBytes'>;
 
 export interface RelayOptions {
   config: Config;
@@ -59,7 +46,7 @@ export class Relay {
   readonly sinks: Sink[];
   readonly records: RecordStats = { accepted: {}, rejected: {} };
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
-  readonly ackLatency = new Histogram(ACK_LATENCY_BUCKETS);
+  readonly ackLatency = ackLatencyHistogram();
   private readonly processor: RecordProcessor;
   private stopping = false;
 
@@ -122,39 +109,38 @@ export class Relay {
    * the record is dead-lettered as `internal_error` with the error, so its message is still acked: closing the
    * connection instead would have Fluent Bit resend the same record, and fail on it, forever.
    */
-  private process(entry: ForwardEntry, context: RecordContext): Outcome | InternalError {
+  private process(entry: ForwardEntry, context: RecordContext): Outcome {
     try {
       const line = entry.line;
       return line === undefined ? this.processor.process(entry.record, context) : this.processor.processBytes(line.bytes, line.start, line.end, context);
     } catch (error) {
       this.options.logger.error({ err: error, tag: context.tag }, 'the ZPA processor failed on a record; it is dead-lettered as internal_error');
       const raw = entry.line === undefined ? JSON.stringify(entry.record, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) : entry.line.bytes.toString('utf8', entry.line.start, entry.line.end);
-      return { ok: false, logType: undefined, reason: 'internal_error', detail: `processor error: ${(error as Error).message}`, raw };
+      return { reason: 'internal_error', detail: `processor error: ${(error as Error).message}`, logType: undefined, tag: context.tag, source: context.source, raw };
     }
   }
 
   private handle(message: ForwardMessage): Promise<void> {
     const started = performance.now();
     const deliveries: Delivery[] = [];
-    const rejections: Rejection[] = [];
-    const { tag, peer } = message;
-    const context = { tag, source: peer.address };
-    const source = peer.hostname ?? peer.address;
+    const failures: FailedRecord[] = [];
+    const { peer } = message;
+    const context: RecordContext = { tag: message.tag, address: peer.address, source: peer.hostname ?? peer.address };
     for (const entry of message.entries) {
       const outcome = this.process(entry, context);
-      if (outcome.ok) {
-        deliveries.push({ text: outcome.text, logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, tag, source });
-        countBy(this.records.accepted, outcome.logType);
-      } else {
-        rejections.push({ logType: outcome.logType, reason: outcome.reason, detail: outcome.detail, raw: outcome.raw, tag, source });
+      if (isFailure(outcome)) {
+        failures.push(outcome);
         countBy(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
+      } else {
+        deliveries.push(outcome);
+        countBy(this.records.accepted, outcome.logType);
       }
     }
     // Records read as bytes are views of the request, or of its decompressed payload, which may be larger: that
     // buffer is what stays in memory until the message settles.
     const held = message.entries[0]?.line?.bytes.length ?? 0;
     const requestBytes = Math.max(message.wireBytes, held);
-    const settled = this.dispatcher.submit(deliveries, rejections, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes });
+    const settled = this.dispatcher.submit(deliveries, failures, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes });
     if (this.dispatcher.saturated) this.receiver.pause();
     return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
   }

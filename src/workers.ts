@@ -6,7 +6,8 @@ import { missingStartupFlags, workerExecArgv } from './config/heap.js';
 import { relayMetrics } from './ops/relay-metrics.js';
 import { OpsServer } from './ops/server.js';
 import { mergeSnapshots, snapshotOf, type RelaySnapshot } from './ops/snapshot.js';
-import { Relay, type RecordProcessor } from './relay.js';
+import type { RecordProcessor } from './contract.js';
+import { Relay } from './relay.js';
 
 /** Messages between the primary and its workers. */
 type ToWorker = { type: 'snapshot'; id: number };

@@ -16,6 +16,7 @@ import { ByteMutator, headerSites, inputRandom } from '../bench/lib/fuzz/mutate.
 import { runForward, runRecords, type PhaseReport } from '../bench/lib/fuzz/run.js';
 import { FuzzRelay, runTcp } from '../bench/lib/fuzz/tcp.js';
 import { REPO_DIR } from './helpers/paths.js';
+import { isFailure } from '../src/contract.js';
 
 const SEED = 20261123;
 /** Far above what any input takes here; an input slower than this on a loaded CI machine is worth a look anyway. */
@@ -53,7 +54,7 @@ describe('fuzz: the mutators', () => {
     // Every generated seed is a valid request: the mutations start from real traffic.
     const processor = new ZpaProcessor(schemas);
     for (const seed of inputs.forwardSeeds.filter((s) => s.name.includes('/'))) {
-      const outcome = checkForward([seed.value], DEFAULT_LIMITS, (tag, record) => assert.equal(checkRecord(processor, record, tag).ok, true, `${seed.name}: a generated record is accepted`));
+      const outcome = checkForward([seed.value], DEFAULT_LIMITS, (tag, record) => assert.equal(!isFailure(checkRecord(processor, record, tag)), true, `${seed.name}: a generated record is accepted`));
       assert.equal(outcome.result, 'decoded', seed.name);
     }
   });
@@ -128,8 +129,8 @@ describe('fuzz findings (test/fixtures/fuzz)', () => {
     for (const name of ['tsv-alignment-1k.txt', 'tsv-alignment-2k.txt', 'tsv-alignment-5k.txt']) {
       const line = readFileSync(path.join(dir, name), 'utf8').replace(/\n$/, '');
       const started = performance.now();
-      const outcome = processor.process({ log: line }, { tag: 'zpa.none', source: '127.0.0.1' });
-      assert.ok(!outcome.ok && outcome.reason === 'unparsable' && /values do not fit/.test(outcome.detail), name);
+      const outcome = processor.process({ log: line }, { tag: 'zpa.none', address: '127.0.0.1', source: '127.0.0.1' });
+      assert.ok(isFailure(outcome) && outcome.reason === 'unparsable' && /values do not fit/.test(outcome.detail), name);
       assert.ok(performance.now() - started < 3000, `${name}: ${Math.round(performance.now() - started)} ms (a hang guard, not a speed test)`);
     }
   });

@@ -1,13 +1,14 @@
-import { RecordText } from '../src/record-text.js';
+import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Dispatcher, type Delivery, type Rejection } from '../src/pipeline/dispatcher.js';
+import { Dispatcher } from '../src/pipeline/dispatcher.js';
 import { DeadLetterWriter } from '../src/sinks/dead-letter.js';
 import { FileSink } from '../src/sinks/file.js';
-import { emptySinkStats, logTypeFilter, type Settlement, type Sink } from '../src/sinks/sink.js';
+import type { Delivery, FailedRecord, Settlement, Sink } from '../src/contract.js';
+import { emptySinkStats, logTypeFilter } from '../src/sinks/common.js';
 import { relayTo, stateAfter } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
 
@@ -21,7 +22,7 @@ function delivery(n: number, logType = 'Zscaler.ZPA.UserActivity'): Delivery {
   return { text: RecordText.of(`{"n":${n},"id":9007199254740993${n}}`), logType, eventTimeMs: 1_700_000_000_000 + n, tag: 'zpa.user', source: 'fb-1' };
 }
 
-const rejection: Rejection = { logType: 'Zscaler.ZPA.UserActivity', reason: 'invalid_field', detail: 'TimestampAuthentication: expected timestamp, got "x"', raw: '{"TimestampAuthentication":"x"}', tag: 'zpa.user', source: 'fb-1' };
+const rejection: FailedRecord = { logType: 'Zscaler.ZPA.UserActivity', reason: 'invalid_field', detail: 'TimestampAuthentication: expected timestamp, got "x"', raw: '{"TimestampAuthentication":"x"}', tag: 'zpa.user', source: 'fb-1' };
 
 /** A sink that holds every record until the test releases it, to observe settlement from outside. */
 class HeldSink implements Sink {

@@ -1,11 +1,11 @@
-import { RecordText } from '../src/record-text.js';
+import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { Delivery } from '../src/pipeline/dispatcher.js';
+import type { Delivery } from '../src/contract.js';
 import { zstdAvailable } from '../src/sinks/compression.js';
 import { sinkConfigSchema } from '../src/sinks/config.js';
 import { elasticBulkPreset } from '../src/sinks/presets/elastic-bulk.js';

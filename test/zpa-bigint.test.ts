@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { encode } from '@msgpack/msgpack';
 import { decodeEntries } from '../src/forward/decode.js';
 import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor } from '../src/zpa/index.js';
+import { isFailure } from '../src/contract.js';
 
 const BIG = ['288263728720249833', '9223372036854775807', '145254438888544148'];
 
@@ -25,17 +26,17 @@ const protectionLine = () => {
 test('Format none: big integers in the raw line stay exact', () => {
   const processor = new ZpaProcessor(loadSchemas());
   const [audit, protection] = decodeEntries(packed([{ log: auditLine }, { log: protectionLine() }]));
-  const a = processor.process(audit.record, { tag: 'zpa.audit-log', source: '127.0.0.1:1' });
-  assert.ok(a.ok);
-  if (!a.ok) return;
+  const a = processor.process(audit.record, { tag: 'zpa.audit-log', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+  assert.ok(!isFailure(a));
+  if (isFailure(a)) return;
   // Audit's ID fields are strings in Panther's schema: the digits become a JSON string, all of them.
   assert.ok(a.text.json.includes(`"ModifiedBy":"${BIG[0]}"`), a.text.json);
   assert.ok(a.text.json.includes(`"ObjectID":"${BIG[1]}"`));
   assert.ok(a.text.json.includes(`"CustomerID":"${BIG[2]}"`));
   // A JSON document inside a string is decoded without going through a double.
   assert.ok(a.text.json.includes(`"AuditNewValue":{"id":${BIG[1]}}`));
-  const p = processor.process(protection.record, { tag: 'zpa.app-protection', source: '127.0.0.1:1' });
-  assert.ok(p.ok && p.text.json.includes(`"Application": ${BIG[2]}`) && p.text.json.includes(`"CertificateId": ${BIG[1]}`));
+  const p = processor.process(protection.record, { tag: 'zpa.app-protection', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+  assert.ok(!isFailure(p) && p.text.json.includes(`"Application": ${BIG[2]}`) && p.text.json.includes(`"CertificateId": ${BIG[1]}`));
 });
 
 test('Format json: BigInt values from msgpack uint64 stay exact', () => {
@@ -48,9 +49,9 @@ test('Format json: BigInt values from msgpack uint64 stay exact', () => {
   };
   const [entry] = decodeEntries(packed([record]));
   assert.equal(typeof entry.record.ModifiedBy, 'bigint', 'the decoder hands over BigInt above 2^53');
-  const a = processor.process(entry.record, { tag: 'zpa.json', source: '127.0.0.1:1' });
-  assert.ok(a.ok, a.ok ? '' : a.detail);
-  if (!a.ok) return;
+  const a = processor.process(entry.record, { tag: 'zpa.json', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+  assert.ok(!isFailure(a), !isFailure(a) ? '' : a.detail);
+  if (isFailure(a)) return;
   assert.equal(a.logType, 'Zscaler.ZPA.AuditLog');
   assert.ok(a.text.json.startsWith(`{"ModifiedTime":null,"CreationTime":"2025-04-30T16:23:40.000Z","ModifiedBy":"${BIG[0]}",`), a.text.json);
   assert.ok(a.text.json.includes(`"ObjectID":"${BIG[1]}","CustomerID":"${BIG[2]}"`));
@@ -59,16 +60,16 @@ test('Format json: BigInt values from msgpack uint64 stay exact', () => {
   protection.Application = BigInt(BIG[2]);
   protection.CertificateId = BigInt(BIG[1]);
   const [p] = decodeEntries(packed([protection]));
-  const out = processor.process(p.record, { tag: 'zpa.app-protection', source: '127.0.0.1:1' });
-  assert.ok(out.ok && out.text.json.includes(`"Application":${BIG[2]}`) && out.text.json.includes(`"CertificateId":${BIG[1]}`), out.ok ? out.text.json : out.detail);
+  const out = processor.process(p.record, { tag: 'zpa.app-protection', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+  assert.ok(!isFailure(out) && out.text.json.includes(`"Application":${BIG[2]}`) && out.text.json.includes(`"CertificateId":${BIG[1]}`), !isFailure(out) ? out.text.json : out.detail);
 });
 
 test('a rejected Format json record carries its big integers exactly in raw', () => {
   const processor = new ZpaProcessor(loadSchemas());
   const [entry] = decodeEntries(packed([{ CreationTime: 'yesterday', ModifiedBy: BigInt(BIG[0]), AuditOperationType: 'x' }]));
-  const outcome = processor.process(entry.record, { tag: 'zpa.audit-log', source: '127.0.0.1:1' });
-  assert.equal(outcome.ok, false);
-  if (outcome.ok) return;
+  const outcome = processor.process(entry.record, { tag: 'zpa.audit-log', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+  assert.equal(!isFailure(outcome), false);
+  if (!isFailure(outcome)) return;
   assert.equal(outcome.detail, 'field CreationTime: expected timestamp (rfc3339), got "yesterday"');
   assert.equal(outcome.raw, `{"CreationTime":"yesterday","ModifiedBy":${BIG[0]},"AuditOperationType":"x"}`);
 });

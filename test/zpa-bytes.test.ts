@@ -6,15 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor } from '../src/zpa/index.js';
+import { isFailure, type Delivery, type Outcome } from '../src/contract.js';
 
 const schemas = loadSchemas();
 const generator = new LssGenerator(schemas);
-const ctx = { tag: 'zpa.lss', source: '127.0.0.1:1' };
+const ctx = { tag: 'zpa.lss', address: '127.0.0.1:1', source: '127.0.0.1:1' };
 
 /** The outcome without its row id and parse time, which differ between two runs. */
 function comparable(outcome: Outcome): unknown {
-  if (!outcome.ok) return outcome;
+  if (isFailure(outcome)) return outcome;
   return { logType: outcome.logType, eventTimeMs: outcome.eventTimeMs, json: outcome.text.json.replace(/"p_row_id":"[0-9a-f]+","p_event_time":"[^"]*","p_parse_time":"[^"]*"/, '') };
 }
 
@@ -25,7 +26,7 @@ function viaBytes(processor: ZpaProcessor, line: string, offset: number): Outcom
 }
 
 /** What a sink writes for the outcome. */
-function written(outcome: Outcome & { ok: true }): Buffer {
+function written(outcome: Delivery): Buffer {
   const body = Buffer.alloc(outcome.text.byteLength + 8, 0x2a);
   const n = outcome.text.writeTo(body, 4);
   assert.equal(n, outcome.text.byteLength, 'writeTo writes byteLength bytes');
@@ -38,7 +39,7 @@ function assertSame(line: string, offset: number, label: string): Outcome {
   const bytes = viaBytes(new ZpaProcessor(schemas), line, offset);
   const text = new ZpaProcessor(schemas).processLine(line, ctx);
   assert.deepEqual(comparable(bytes), comparable(text), label);
-  if (bytes.ok) assert.equal(written(bytes).toString('utf8'), bytes.text.json, `${label}: the bytes written are the text`);
+  if (!isFailure(bytes)) assert.equal(written(bytes).toString('utf8'), bytes.text.json, `${label}: the bytes written are the text`);
   return bytes;
 }
 
@@ -56,7 +57,7 @@ test('a control character or a non-ASCII character anywhere, at any alignment, i
     for (const insert of ['\u0001', '\t', '\u001f', '\u00e9', '\u4e2d', '\u{1f600}', ' ']) {
       for (let offset = 0; offset < 8; offset++) {
         const outcome = assertSame(line.slice(0, at) + insert + line.slice(at), offset, `${JSON.stringify(insert)} at ${at}, offset ${offset}`);
-        if (!outcome.ok) {
+        if (isFailure(outcome)) {
           rejected++;
           assert.match(outcome.detail, /control character/);
         }
@@ -74,7 +75,7 @@ test('non-ASCII records stay views of their bytes, coerced values as edits, and 
       const line = generator.line(logType, 'json', random, { edge: i % 4 === 3 });
       // Latin-1, CJK and astral characters in the last string value, wherever the generator put none.
       const varied = i % 2 === 0 ? line : line.replace(/"([^"\\]*)"}$/, '"$1\u00fc\u4e2d\u{1f600}"}');
-      if (assertSame(varied, i % 5, `${logType} ${i}`).ok && Buffer.byteLength(varied) !== varied.length) nonAscii++;
+      if (!isFailure(assertSame(varied, i % 5, `${logType} ${i}`)) && Buffer.byteLength(varied) !== varied.length) nonAscii++;
     }
   }
   assert.ok(nonAscii > 200, `${nonAscii} non-ASCII lines accepted`);
@@ -83,7 +84,7 @@ test('non-ASCII records stay views of their bytes, coerced values as edits, and 
   // the appended fields and the edit.
   const line = generator.line('user-activity', 'json', seededRandom(1)).replace(/"TimestampConnectionEnd": ?"[^"]*"/, '"TimestampConnectionEnd": ""').replace(/"Username": ?"/, '"Username": "J\u00fcrgen ');
   const outcome = viaBytes(new ZpaProcessor(schemas), line, 3);
-  assert.ok(outcome.ok);
+  assert.ok(!isFailure(outcome));
   assert.equal((JSON.parse(outcome.text.json) as Record<string, unknown>).TimestampConnectionEnd, null);
   assert.match(outcome.text.json, /"Username": "J\u00fcrgen /);
   assert.ok(outcome.text.size < outcome.text.tail.length + 16, `size ${outcome.text.size}: the head is the request's memory`);
@@ -96,7 +97,7 @@ test('a non-ASCII line whose coercion decodes an escape into a character of its 
   const withEscape = line.replace(/"AuditOldValue": ?"(?:[^"\\]|\\.)*"/, `"AuditOldValue": ${doc}`);
   assert.notEqual(withEscape, line);
   const outcome = assertSame(withEscape, 1, 'escaped é next to a raw ü');
-  assert.ok(outcome.ok);
+  assert.ok(!isFailure(outcome));
   assert.deepEqual((JSON.parse(outcome.text.json) as { AuditOldValue: unknown }).AuditOldValue, { name: 'caf\u00e9 \u00fc', note: 'x' });
 
   const ua = generator.line('user-activity', 'json', seededRandom(3));
@@ -105,5 +106,5 @@ test('a non-ASCII line whose coercion decodes an escape into a character of its 
   const bytes = new ZpaProcessor(schemas).processBytes(invalid, 0, invalid.length, ctx);
   const text = new ZpaProcessor(schemas).processLine(invalid.toString('utf8'), ctx);
   assert.deepEqual(comparable(bytes), comparable(text));
-  assert.ok(bytes.ok && bytes.text.json.includes('\ufffd('), 'bad bytes become U+FFFD');
+  assert.ok(!isFailure(bytes) && bytes.text.json.includes('\ufffd('), 'bad bytes become U+FFFD');
 });

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type FieldSpec, type Outcome } from '../src/zpa/index.js';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type FieldSpec } from '../src/zpa/index.js';
+import { isFailure, type Outcome, type RecordContext } from '../src/contract.js';
 import { JsonScanner, Members } from '../src/zpa/json-scan.js';
 import { loadTemplates } from '../src/zpa/templates.js';
 
@@ -27,7 +28,7 @@ proto.processJsonFully = function (this: unknown, ...args: unknown[]) {
 
 /** The outcome without what differs from run to run (row id, parse time, and an event time taken from the parse time). */
 function comparable(outcome: Outcome): unknown {
-  if (!outcome.ok) return outcome;
+  if (isFailure(outcome)) return outcome;
   const json = JSON.parse(outcome.text.json) as Record<string, unknown>;
   const eventFromParse = json.p_event_time === json.p_parse_time;
   delete json.p_row_id;
@@ -82,7 +83,7 @@ function mutations(line: string, schemaFields: ReadonlyMap<string, FieldSpec>, r
 function forEachVariant(
   seed: number,
   extra: (line: string) => string[],
-  check: (warm: ZpaProcessor, line: string, variant: string, ctx: { tag: string; source: string }, label: string) => void,
+  check: (warm: ZpaProcessor, line: string, variant: string, ctx: RecordContext, label: string) => void,
 ): number {
   let compared = 0;
   for (const logType of generator.logTypes()) {
@@ -91,10 +92,10 @@ function forEachVariant(
     for (let r = 0; r < 4; r++) {
       const line = generator.line(logType, 'json', random, { edge: r % 2 === 1, baseTime: BASE_TIME });
       for (const tag of [`zpa.${logType}`, 'zpa.lss']) {
-        const ctx = { tag, source: '127.0.0.1:1' };
+        const ctx = { tag, address: '127.0.0.1:1', source: '127.0.0.1:1' };
         const warm = new ZpaProcessor(schemas, {}, templates);
         for (const variant of [...mutations(line, schema.byKey, random), ...extra(line)]) {
-          assert.ok(warm.process({ log: line }, ctx).ok, `${logType}: the unmutated line is accepted`);
+          assert.ok(!isFailure(warm.process({ log: line }, ctx)), `${logType}: the unmutated line is accepted`);
           check(warm, line, variant, ctx, `${logType} ${tag}: ${variant}`);
           compared++;
         }
@@ -128,16 +129,16 @@ test('records of several streams interleaved: each tag keeps its own layout, unt
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < types.length; i++) {
       for (const tag of [`zpa.${types[i]}`, 'zpa.lss']) {
-        const outcome = processor.process({ log: lines[i] }, { tag, source: '127.0.0.1:1' });
-        assert.ok(outcome.ok, `${types[i]} ${tag}`);
+        const outcome = processor.process({ log: lines[i] }, { tag, address: '127.0.0.1:1', source: '127.0.0.1:1' });
+        assert.ok(!isFailure(outcome), `${types[i]} ${tag}`);
         assert.equal(outcome.logType, schemas.byId.get(types[i])!.name);
-        const slow = new ZpaProcessor(schemas, {}, templates).process({ log: lines[i] }, { tag, source: '127.0.0.1:1' });
+        const slow = new ZpaProcessor(schemas, {}, templates).process({ log: lines[i] }, { tag, address: '127.0.0.1:1', source: '127.0.0.1:1' });
         assert.deepEqual(comparable(outcome), comparable(slow));
       }
     }
   }
   // A tag naming one type on another type's record: the tag wins on both paths.
-  const wrongTag = { tag: `zpa.${types[0]}`, source: '127.0.0.1:1' };
+  const wrongTag = { tag: `zpa.${types[0]}`, address: '127.0.0.1:1', source: '127.0.0.1:1' };
   for (let i = 0; i < 2; i++) {
     assert.deepEqual(comparable(processor.process({ log: lines[1] }, wrongTag)), comparable(new ZpaProcessor(schemas, {}, templates).process({ log: lines[1] }, wrongTag)));
   }
@@ -151,7 +152,7 @@ test('processBytes (a line left as UTF-8 bytes) decides every record exactly as 
     // The line inside a larger buffer, as a str inside a forward request: only its own bytes count.
     const bytes = Buffer.concat([junk, Buffer.from(variant), junk]);
     const viaBytes = warm.processBytes(bytes, junk.length, bytes.length - junk.length, ctx);
-    if (viaBytes.ok && typeof viaBytes.text.head !== 'string') {
+    if (!isFailure(viaBytes) && typeof viaBytes.text.head !== 'string') {
       byBytes++;
       const head = viaBytes.text.head;
       if (String(head) === variant.slice(0, String(head).length)) {

@@ -11,6 +11,7 @@ import { LSS_FORMATS, LssGenerator, loadSchemas, seededRandom, ZpaProcessor, typ
 import { JsonScanner, Kind, Members } from '../src/zpa/json-scan.js';
 import { loadTemplates } from '../src/zpa/templates.js';
 import { parseRfc3339, compileTimeFormat } from '../src/zpa/time.js';
+import { isFailure } from '../src/contract.js';
 
 const PER_FORMAT = 1000;
 /** A fixed base time makes the records repeatable; a one-digit day lets the single-space ctime edge case occur. */
@@ -84,9 +85,9 @@ for (const logType of generator.logTypes()) {
         const { line, values } = generator.record(logType, format, random, { edge: n % 2 === 0, variant, baseTime: BASE_TIME });
         const where = `${logType} ${format}${variant ? ` (${variant})` : ''} #${n}`;
         // No tag: classified by its keys (JSON) or by the CSV/TSV label.
-        const outcome = processor.process({ log: line }, { tag: 'zpa.lss', source: '127.0.0.1:1' });
-        assert.ok(outcome.ok, `${where}: ${outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}\n${line}`}`);
-        if (!outcome.ok) return;
+        const outcome = processor.process({ log: line }, { tag: 'zpa.lss', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+        assert.ok(!isFailure(outcome), `${where}: ${!isFailure(outcome) ? '' : `${outcome.reason}: ${outcome.detail}\n${line}`}`);
+        if (isFailure(outcome)) return;
         assert.equal(outcome.logType, schema.name, where);
         assert.ok(scanner.scanObject(outcome.text.json, 0, members) === outcome.text.json.length, `${where}: output is one JSON object`);
         const out = new Map<string, { token: string; kind: Kind }>();
@@ -150,11 +151,11 @@ test('mutated records are rejected, naming the field, what it expected and what 
       const wrong = WRONG[field.type];
       const { line, values } = generator.record(logType, 'json', random, { baseTime: BASE_TIME });
       if (!values.has(field.name)) continue;
-      const ctx = { tag: `zpa.${logType}`, source: '127.0.0.1:1' };
+      const ctx = { tag: `zpa.${logType}`, address: '127.0.0.1:1', source: '127.0.0.1:1' };
       if (wrong !== undefined) {
         const outcome = processor.process({ log: mutate(line, field.name, wrong) }, ctx);
-        assert.equal(outcome.ok, false, `${logType} ${field.name} = ${wrong}`);
-        if (outcome.ok) continue;
+        assert.equal(!isFailure(outcome), false, `${logType} ${field.name} = ${wrong}`);
+        if (!isFailure(outcome)) continue;
         assert.equal(outcome.reason, 'invalid');
         assert.equal(outcome.logType, schema.name);
         assert.ok(outcome.detail.startsWith(`field ${field.name}: expected ${field.type}`), outcome.detail);
@@ -163,10 +164,10 @@ test('mutated records are rejected, naming the field, what it expected and what 
       }
       if (field.required) {
         const outcome = processor.process({ log: mutate(line, field.name, undefined) }, ctx);
-        assert.equal(outcome.ok, false);
-        if (!outcome.ok) assert.equal(outcome.detail, `field ${field.name}: required, missing`);
+        assert.equal(!isFailure(outcome), false);
+        if (isFailure(outcome)) assert.equal(outcome.detail, `field ${field.name}: required, missing`);
         const empty = processor.process({ log: mutate(line, field.name, field.type === 'string' ? 'null' : '""') }, ctx);
-        assert.equal(empty.ok, false, `${logType} ${field.name} empty`);
+        assert.equal(!isFailure(empty), false, `${logType} ${field.name} empty`);
         checked++;
       }
     }
@@ -183,9 +184,9 @@ test('a mutated CSV or TSV value is rejected naming its field', () => {
     // ServicePort is the 10th value after the prefix; ConnectionID (one CSV comma) precedes it.
     const at = format === 'csv' ? 10 : 9;
     template[at] = 'port80';
-    const outcome = processor.process({ log: template.join(format === 'csv' ? ',' : '\t') }, { tag: 'zpa.user-activity', source: '127.0.0.1:1' });
-    assert.equal(outcome.ok, false);
-    if (!outcome.ok) assert.equal(outcome.detail, 'field ServicePort: expected bigint, got "port80"', format);
+    const outcome = processor.process({ log: template.join(format === 'csv' ? ',' : '\t') }, { tag: 'zpa.user-activity', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+    assert.equal(!isFailure(outcome), false);
+    if (isFailure(outcome)) assert.equal(outcome.detail, 'field ServicePort: expected bigint, got "port80"', format);
   }
 });
 

@@ -6,22 +6,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor } from '../src/zpa/index.js';
+import { type Outcome, isFailure } from '../src/contract.js';
 
 const schemas = loadSchemas();
-const ctx = { tag: 'zpa.lss', source: '192.0.2.7:40000' };
+const ctx = { tag: 'zpa.lss', address: '192.0.2.7:40000', source: '192.0.2.7:40000' };
 
 const metrics = (timestamp: string, extra = '') =>
   `{"LogTimestamp":"${timestamp}","Connector":"c1","CPUUtilization":"1","AppCount":"129","AvailableDiskBytes":"261886394368"${extra}}`;
 
 function ok(outcome: Outcome): Record<string, unknown> {
-  assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.reason}: ${outcome.detail}`);
-  return JSON.parse(outcome.ok ? outcome.text.json : '{}') as Record<string, unknown>;
+  assert.ok(!isFailure(outcome), !isFailure(outcome) ? '' : `${outcome.reason}: ${outcome.detail}`);
+  return JSON.parse(!isFailure(outcome) ? outcome.text.json : '{}') as Record<string, unknown>;
 }
 
 function rejected(outcome: Outcome): { reason: string; detail: string; raw: string; logType: string | undefined } {
-  assert.equal(outcome.ok, false);
-  if (outcome.ok) throw new Error('unreachable');
+  assert.equal(!isFailure(outcome), false);
+  if (!isFailure(outcome)) throw new Error('unreachable');
   return outcome;
 }
 
@@ -37,7 +38,7 @@ test('text before the first brace (a syslog header) is tolerated and kept', () =
 test('a CRLF line loses its CR; text after the object is an error', () => {
   const processor = new ZpaProcessor(schemas);
   const out = processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')}\r` }, ctx);
-  assert.ok(out.ok && !out.text.json.includes('\r'));
+  assert.ok(!isFailure(out) && !out.text.json.includes('\r'));
   const r = rejected(processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')} trailing` }, ctx));
   assert.equal(r.reason, 'unparsable');
   assert.match(r.detail, /^not valid JSON: text after the object at offset \d+$/);
@@ -53,8 +54,8 @@ test('ctime with one or two spaces before the day is accepted and written the pa
   const processor = new ZpaProcessor(schemas);
   for (const t of ['Thu Oct  7 10:40:00 2021', 'Thu Oct 7 10:40:00 2021']) {
     const out = processor.process({ log: metrics(t) }, ctx);
-    assert.ok(out.ok);
-    if (!out.ok) continue;
+    assert.ok(!isFailure(out));
+    if (isFailure(out)) continue;
     assert.equal(out.eventTimeMs, Date.UTC(2021, 9, 7, 10, 40, 0));
     assert.ok(out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021"'));
     assert.equal(JSON.parse(out.text.json).p_event_time, '2021-10-07T10:40:00.000Z');
@@ -65,7 +66,7 @@ test('ctime with one or two spaces before the day is accepted and written the pa
 
 test('quoted numbers become numbers where the schema says number, digit for digit', () => {
   const out = new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx);
-  assert.ok(out.ok && out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,"AppCount":129,"AvailableDiskBytes":261886394368,'));
+  assert.ok(!isFailure(out) && out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,"AppCount":129,"AvailableDiskBytes":261886394368,'));
   const bad = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":"1.5"') }, ctx));
   assert.equal(bad.detail, 'field TargetCount: expected bigint, got "1.5"');
   const tooBig = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":9223372036854775808') }, ctx));
@@ -87,11 +88,11 @@ test('a bare string in an array field becomes a one-element array, its element c
   const status = (lists: string) =>
     `{"LogTimestamp":"Fri May 31 17:34:48 2019","Customer":"c","Username":"u","PublicIP":"81.2.69.144",${lists}}`;
   const out = processor.process({ log: status('"TrustedNetworks":"TN1_stc1","TrustedNetworksNames":"","PosturesHit":"a,b","PosturesMiss":[]') }, { ...ctx, tag: 'zpa.user-status' });
-  assert.ok(out.ok && out.text.json.includes('"TrustedNetworks":["TN1_stc1"],"TrustedNetworksNames":null,"PosturesHit":["a,b"],"PosturesMiss":[]'), out.ok ? out.text.json : out.detail);
+  assert.ok(!isFailure(out) && out.text.json.includes('"TrustedNetworks":["TN1_stc1"],"TrustedNetworksNames":null,"PosturesHit":["a,b"],"PosturesMiss":[]'), !isFailure(out) ? out.text.json : out.detail);
   // The element is checked and coerced as an element: a quoted port in a bigint list becomes [port].
   const flow = (ports: string) => `{"LogTimestamp":"Tue Jan 21 17:32:38 2025","Customer":"c","SourceIP":"10.18.12.32","SourcePorts":${ports}}`;
   const ports = processor.process({ log: flow('"45566"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' });
-  assert.ok(ports.ok && ports.text.json.includes('"SourcePorts":[45566]'), ports.ok ? ports.text.json : ports.detail);
+  assert.ok(!isFailure(ports) && ports.text.json.includes('"SourcePorts":[45566]'), !isFailure(ports) ? ports.text.json : ports.detail);
   const bad = rejected(processor.process({ log: flow('"45566,45568"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' }));
   assert.equal(bad.detail, 'field SourcePorts: expected bigint, got "45566,45568" (element of SourcePorts)');
   // Only strings are taken for a one-element list: a number or an object where a list belongs is still an error.
@@ -146,7 +147,7 @@ test('CSV/TSV lines whose values hold many separators cost bounded work: a 30 KB
     const started = performance.now();
     const outcome = new ZpaProcessor(schemas).process({ log: long }, ctx);
     // Free text may legitimately absorb the surplus (user-activity); otherwise the line is unparsable, with the reason.
-    if (!outcome.ok) assert.deepEqual([outcome.reason, /values do not fit/.test(outcome.detail)], ['unparsable', true], `${logType} ${format}`);
+    if (isFailure(outcome)) assert.deepEqual([outcome.reason, /values do not fit/.test(outcome.detail)], ['unparsable', true], `${logType} ${format}`);
     assert.ok(performance.now() - started < 5000, `${logType} ${format}: ${Math.round(performance.now() - started)} ms (a hang guard, not a speed test)`);
   }
 });
@@ -170,8 +171,8 @@ test('CSV: a ConnectionID holding a comma, quoted values with commas, and Audit 
 
   const audit = 'Audit zpa-lss: ,2021-11-17T04:29:38.000Z,2021-11-17T04:29:38.000Z,288263728720249833,req-1,sess-1,,{"id":"1","name":"a,b"},Create,Server,Some-Name,12345678901234567,98765432109876543,admin@example.com,0';
   const out = processor.process({ log: audit }, ctx);
-  assert.ok(out.ok, out.ok ? '' : out.detail);
-  if (!out.ok) return;
+  assert.ok(!isFailure(out), !isFailure(out) ? '' : out.detail);
+  if (isFailure(out)) return;
   assert.equal(out.logType, 'Zscaler.ZPA.AuditLog');
   assert.ok(out.text.json.startsWith('{"ModifiedTime":"2021-11-17T04:29:38.000Z","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":"288263728720249833","RequestID":"req-1","SessionID":"sess-1","AuditOldValue":null,"AuditNewValue":{"id":"1","name":"a,b"},'), out.text.json);
   assert.ok(out.text.json.includes('"ObjectID":"12345678901234567","CustomerID":"98765432109876543"'));
@@ -182,8 +183,8 @@ test('CSV/TSV: the LSS prefix, a header before it and the template label', () =>
   const values = ['c1', '1', '9', '4', '129', '67', '67', '62', '1', '0', '0', '0', '121350', '27150', '0', '0', '300', '300', '0', '11', '4', '1', '5', '28232', '960344', '1280', '512000', '152', '261886394368', '145257480799129312'];
   const tsv = `<134>Thu Oct 7 10:40:00 2021 Connector Metric zpa-lss: \t${values.join('\t')}`;
   const out = processor.process({ log: tsv }, ctx);
-  assert.ok(out.ok, out.ok ? '' : out.detail);
-  if (!out.ok) return;
+  assert.ok(!isFailure(out), !isFailure(out) ? '' : out.detail);
+  if (isFailure(out)) return;
   assert.ok(out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,'), out.text.json);
   assert.equal(JSON.parse(out.text.json).p_line_prefix, '<134>');
   const short = rejected(processor.process({ log: `Thu Oct  7 10:40:00 2021 Connector Metric zpa-lss: ,${values.slice(1).join(',')}` }, ctx));
@@ -229,8 +230,8 @@ test('Format json records and msgpack bin lines take the same path', () => {
   const line = metrics('Thu Oct  7 10:40:00 2021');
   const fromBin = processor.process({ log: new TextEncoder().encode(line) }, ctx);
   const fromObject = processor.process(JSON.parse(line) as Record<string, unknown>, ctx);
-  assert.ok(fromBin.ok && fromObject.ok);
-  const strip = (o: Outcome) => (o.ok ? o.text.json.replace(/"p_row_id":"[0-9a-f]+","p_event_time":"[^"]+","p_parse_time":"[^"]+",/, '') : '');
+  assert.ok(!isFailure(fromBin) && !isFailure(fromObject));
+  const strip = (o: Outcome) => (!isFailure(o) ? o.text.json.replace(/"p_row_id":"[0-9a-f]+","p_event_time":"[^"]+","p_parse_time":"[^"]+",/, '') : '');
   assert.equal(strip(fromBin), strip(fromObject));
   // A record with a `log` key among others is a parsed record, not a raw line.
   const mixed = rejected(processor.process({ log: 'x', other: 1 }, ctx));
@@ -249,12 +250,12 @@ test('event time: the first set isEventTime field in schema order, else the pars
   const processor = new ZpaProcessor(loadSchemas(dir));
   const at = (record: string) => processor.process({ log: record }, { ...ctx, tag: 'zpa.thing' });
   const both = at('{"Changed":"2024-01-02T03:04:05.678+01:00","Created":"2020-01-01T00:00:00Z","Name":"n"}');
-  assert.ok(both.ok && both.eventTimeMs === Date.UTC(2024, 0, 2, 2, 4, 5, 678));
+  assert.ok(!isFailure(both) && both.eventTimeMs === Date.UTC(2024, 0, 2, 2, 4, 5, 678));
   const created = at('{"Changed":"","Created":1700000000123,"Name":"n"}');
-  assert.ok(created.ok && created.eventTimeMs === 1700000000123);
+  assert.ok(!isFailure(created) && created.eventTimeMs === 1700000000123);
   const before = Date.now();
   const none = at('{"Name":"n"}');
-  assert.ok(none.ok && none.eventTimeMs >= before && none.eventTimeMs <= Date.now());
+  assert.ok(!isFailure(none) && none.eventTimeMs >= before && none.eventTimeMs <= Date.now());
 });
 
 test('field presence bookkeeping survives billions of records (no 32-bit wrap)', () => {
@@ -269,17 +270,17 @@ test('Audit: the event time is ModifiedTime when set, else CreationTime', () => 
   const audit = (modified: string) =>
     `{"ModifiedTime":"${modified}","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":1,"RequestID":"r","SessionID":"s","AuditOldValue":"","AuditNewValue":"","AuditOperationType":"Update","ObjectType":"Server","ObjectName":"n","ObjectID":2,"CustomerID":3,"User":"admin@example.com","ClientAuditUpdate":0}`;
   const modified = processor.process({ log: audit('2022-02-03T04:05:06.789Z') }, ctx);
-  assert.ok(modified.ok && modified.eventTimeMs === Date.UTC(2022, 1, 3, 4, 5, 6, 789));
+  assert.ok(!isFailure(modified) && modified.eventTimeMs === Date.UTC(2022, 1, 3, 4, 5, 6, 789));
   const created = processor.process({ log: audit('') }, ctx);
-  assert.ok(created.ok && created.eventTimeMs === Date.UTC(2021, 10, 17, 4, 29, 38));
-  assert.equal(created.ok && JSON.parse(created.text.json).p_event_time, '2021-11-17T04:29:38.000Z');
+  assert.ok(!isFailure(created) && created.eventTimeMs === Date.UTC(2021, 10, 17, 4, 29, 38));
+  assert.equal(!isFailure(created) && JSON.parse(created.text.json).p_event_time, '2021-11-17T04:29:38.000Z');
 });
 
 test('the text head is the record as received: the same line processed twice differs only in the tail', () => {
   const processor = new ZpaProcessor(schemas, { staticFields: { env: 'prod' } });
   const line = metrics('Thu Oct  7 10:40:00 2021');
   const [first, second] = [processor.process({ log: line }, ctx), processor.process({ log: line }, { ...ctx, source: '192.0.2.8:1' })];
-  assert.ok(first.ok && second.ok);
+  assert.ok(!isFailure(first) && !isFailure(second));
   assert.notEqual(first.text.json, second.text.json, 'row ids differ');
   assert.equal(first.text.head, second.text.head);
   const received = JSON.parse(`${String(first.text.head)}}`) as Record<string, unknown>;

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSchemas, ZpaProcessor, type Outcome } from '../src/zpa/index.js';
+import { loadSchemas, ZpaProcessor } from '../src/zpa/index.js';
+import { type Outcome, isFailure } from '../src/contract.js';
 import { JsonScanner, Members } from '../src/zpa/json-scan.js';
 import { ZPA_DIR } from './helpers/paths.js';
 
@@ -288,18 +289,18 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
     sampleLines(file).forEach((line, i) => {
       const where = `${file}:${i + 1}`;
       const before = Date.now();
-      const outcome: Outcome = processor.process({ log: line }, { tag, source: SOURCE });
+      const outcome: Outcome = processor.process({ log: line }, { tag, address: SOURCE, source: SOURCE });
       const expected = expectations[i];
       if ('reason' in expected) {
-        assert.equal(outcome.ok, false, where);
-        if (outcome.ok) return;
+        assert.equal(!isFailure(outcome), false, where);
+        if (!isFailure(outcome)) return;
         assert.equal(outcome.reason, expected.reason, where);
         assert.equal(outcome.detail, expected.detail, where);
         assert.equal(outcome.raw, line, where);
         return;
       }
-      assert.ok(outcome.ok, `${where}: ${outcome.ok ? '' : outcome.detail}`);
-      if (!outcome.ok) return;
+      assert.ok(!isFailure(outcome), `${where}: ${!isFailure(outcome) ? '' : outcome.detail}`);
+      if (isFailure(outcome)) return;
       assert.equal(outcome.logType, expected.logType, where);
       assert.equal(outcome.eventTimeMs, Date.parse(expected.eventTime), where);
       const out = JSON.parse(outcome.text.json) as Record<string, unknown>;
@@ -331,7 +332,7 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
 test('Audit IDs above 2^53 reach the output digit for digit', () => {
   const processor = new ZpaProcessor(loadSchemas());
   const [, , line] = sampleLines('elastic/audit.test-audit.log');
-  const outcome = processor.process({ log: line }, { tag: 'zpa.audit-log', source: SOURCE });
-  assert.ok(outcome.ok);
-  assert.ok(outcome.ok && outcome.text.json.includes('"ModifiedBy":"288263728720249833"'));
+  const outcome = processor.process({ log: line }, { tag: 'zpa.audit-log', address: SOURCE, source: SOURCE });
+  assert.ok(!isFailure(outcome));
+  assert.ok(!isFailure(outcome) && outcome.text.json.includes('"ModifiedBy":"288263728720249833"'));
 });

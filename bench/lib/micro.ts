@@ -14,6 +14,7 @@ import type { ForwardEntry } from '../../src/forward/message.js';
 import { ZpaProcessor, loadSchemas, type LogSchema, type SchemaSet } from '../../src/zpa/index.js';
 import { recordsPerCpuSecond } from './cpu-rate.js';
 import type { MessagePool } from './messages.js';
+import { isFailure } from '../../src/contract.js';
 
 export interface MicroResult {
   decode: number;
@@ -61,13 +62,13 @@ export function microBenchmark(pool: MessagePool, seconds = 1): MicroResult {
   const decoded = decodeRequest(message.bytes);
   if (decoded.kind !== 'entries') throw new Error(`unexpected request kind ${decoded.kind}`);
   const entries: ForwardEntry[] = decoded.entries;
-  const ctx = { tag: decoded.tag, source: '127.0.0.1' };
+  const ctx = { tag: decoded.tag, address: '127.0.0.1', source: '127.0.0.1' };
   const processEntry = (entry: ForwardEntry) => (entry.line === undefined ? zpa.process(entry.record, ctx) : zpa.processBytes(entry.line.bytes, entry.line.start, entry.line.end, ctx));
   const json: string[] = [];
   let rejected = 0;
   for (const entry of entries) {
     const outcome = processEntry(entry);
-    if (outcome.ok) json.push(outcome.text.json);
+    if (!isFailure(outcome)) json.push(outcome.text.json);
     else rejected++;
   }
   const schema = schemas.byId.get(pool.logType);

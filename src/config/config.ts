@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { listenConfigSchema } from '../forward/config.js';
 import { deadLetterConfigSchema } from '../sinks/dead-letter.js';
 import { sinkConfigSchema } from '../sinks/config.js';
-import { byteSize, duration } from './units.js';
+import { byteSize, duration } from '../shared/units.js';
 
 /**
  * The whole configuration: one YAML file, then `ZPA_RELAY_*` environment overrides, then `${VAR}` interpolation in

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { byteSize, duration, readableFile, secret } from '../config/units.js';
+import { byteSize, duration, readableFile, secret } from '../shared/units.js';
 
 /** The `listen` section: where and how the forward-protocol receiver accepts Fluent Bit / Fluentd. */
 export const listenConfigSchema = z

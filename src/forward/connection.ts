@@ -6,7 +6,7 @@ import { decodeEntries, decodeRequest, type ForwardOptions } from './decode.js';
 import { Handshake, type HandshakeConfig } from './handshake.js';
 import type { ForwardEntry, MessageHandler, Peer } from './message.js';
 import { FrameReader } from './frame-reader.js';
-import { releaseBuffer } from '../release-buffer.js';
+import { releaseBuffer } from '../shared/release-buffer.js';
 import { ProtocolError, RawString, decodeRaw, encode } from './msgpack.js';
 import type { ReceiverStats } from './stats.js';
 

@@ -1,6 +1,15 @@
-import { ACK_LATENCY_BUCKETS } from '../relay.js';
+/** The relay's counters as Prometheus metrics: every series the /metrics endpoint serves. */
+import { Histogram } from './histogram.js';
 import { MetricsText } from './metrics.js';
 import type { RelaySnapshot } from './snapshot.js';
+
+/** Bounds (seconds) of the ack latency histogram. */
+const ACK_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+/** Seconds from a message's arrival to its settlement (when its ack can be sent). */
+export function ackLatencyHistogram(): Histogram {
+  return new Histogram(ACK_LATENCY_BUCKETS);
+}
 
 /** Counts keyed `${logType}\t${reason}` as labelled samples. */
 function byLogTypeAndReason(counts: Record<string, number>): [Record<string, string>, number][] {

@@ -1,8 +1,9 @@
+/** Every counter of one relay process as plain data, and the sum over worker processes. */
+import type { SinkStats } from '../contract.js';
 import type { ReceiverStats } from '../forward/stats.js';
 import type { DispatcherStats } from '../pipeline/dispatcher.js';
-import type { Relay } from '../relay.js';
 import type { DeadLetterStats } from '../sinks/dead-letter.js';
-import type { SinkStats } from '../sinks/sink.js';
+import type { Histogram } from './histogram.js';
 
 /**
  * Every counter of one relay process as plain data: what /metrics renders, and what worker processes send to the
@@ -17,7 +18,17 @@ export interface RelaySnapshot {
   ackLatency: { counts: number[]; count: number; sum: number };
 }
 
-export function snapshotOf(relay: Relay): RelaySnapshot {
+/** The parts of a relay whose counters a snapshot takes. */
+export interface Counted {
+  records: RelaySnapshot['records'];
+  receiver: { stats: ReceiverStats; connectionCount: number };
+  dispatcher: { stats: DispatcherStats };
+  deadLetter: { stats: DeadLetterStats };
+  sinks: readonly { name: string; stats: SinkStats }[];
+  ackLatency: Histogram;
+}
+
+export function snapshotOf(relay: Counted): RelaySnapshot {
   return structuredClone({
     records: relay.records,
     receiver: { ...relay.receiver.stats, connections: relay.receiver.connectionCount },

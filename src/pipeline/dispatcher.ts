@@ -1,24 +1,12 @@
+/** Fans each forward message's records out to the sinks, dead-letters the failed ones, and says when it is settled. */
 import { EventEmitter } from 'node:events';
 import type pino from 'pino';
-import type { DeadLetterWriter } from '../sinks/dead-letter.js';
-import type { Delivery, Sink } from '../sinks/sink.js';
+import type { DeadLetters, Delivery, FailedRecord, Sink } from '../contract.js';
 import { MessageSettlement } from './settlement.js';
-
-export type { Delivery } from '../sinks/sink.js';
-
-/** A record the processor could not accept: it goes straight to the dead-letter destination. */
-export interface Rejection {
-  logType: string | undefined;
-  reason: string;
-  detail: string;
-  raw: string;
-  tag: string;
-  source: string;
-}
 
 export interface DispatcherOptions {
   sinks: Sink[];
-  deadLetter: DeadLetterWriter;
+  deadLetter: DeadLetters;
   /**
    * In-flight budget: once records or bytes held by unsettled messages reach these, `saturated` turns true. Bytes
    * count each record's own text (`RecordText.size`: not a head that is a view of the request), each framed copy a sink holds besides it (Splunk HEC, Elastic, Datadog and
@@ -57,7 +45,8 @@ export interface DispatcherStats {
   messagesFailed: number;
   messagesAbandoned: number;
   deliveries: number;
-  rejections: number;
+  /** Records that came failed (the processor refused them): dead-lettered. */
+  failures: number;
   /** Records whose log type no sink accepts: dead-lettered as "no_matching_sink". */
   unrouted: number;
   inFlightMessages: number;
@@ -68,7 +57,7 @@ export interface DispatcherStats {
 }
 
 /**
- * Fans each forward message's records out to the sinks that accept their log type, dead-letters rejections, and
+ * Fans each forward message's records out to the sinks that accept their log type, dead-letters the failed ones, and
  * tells the receiver when the message is settled (every record delivered by every matching sink or dead-lettered).
  * Holds the in-flight budget: `saturated` is true while unsettled messages hold at least `maxInFlightRecords`
  * records or `maxInFlightBytes` bytes; 'drain' is emitted when it turns false again.
@@ -80,7 +69,7 @@ export class Dispatcher extends EventEmitter {
     messagesFailed: 0,
     messagesAbandoned: 0,
     deliveries: 0,
-    rejections: 0,
+    failures: 0,
     unrouted: 0,
     inFlightMessages: 0,
     inFlightRecords: 0,
@@ -88,7 +77,7 @@ export class Dispatcher extends EventEmitter {
     saturations: 0,
   };
   private readonly sinks: Sink[];
-  private readonly deadLetter: DeadLetterWriter;
+  private readonly deadLetter: DeadLetters;
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly logger: pino.Logger | undefined;
@@ -115,41 +104,39 @@ export class Dispatcher extends EventEmitter {
    * (those are dead letters); rejects when the message cannot be settled (a dead letter could not be written, a sink
    * threw, the sender abandoned it, shutdown), and then it must not be acked.
    */
-  submit(deliveries: Delivery[], rejections: Rejection[], options: SubmitOptions = {}): Promise<void> {
+  submit(deliveries: Delivery[], failures: FailedRecord[], options: SubmitOptions = {}): Promise<void> {
     if (this.closing) return Promise.reject(new Error('relay is shutting down'));
-    let pairs = rejections.length;
+    let pairs = failures.length;
     let bytes = options.requestBytes ?? 0;
     for (const delivery of deliveries) {
       pairs += Math.max(1, this.route(delivery.logType).length);
       bytes += delivery.text.size;
     }
-    for (const rejection of rejections) bytes += rejection.raw.length;
+    for (const failure of failures) bytes += failure.raw.length;
     this.stats.messages++;
     this.stats.deliveries += deliveries.length;
-    this.stats.rejections += rejections.length;
+    this.stats.failures += failures.length;
     if (pairs === 0) {
       this.stats.messagesSettled++;
       return Promise.resolve();
     }
 
-    const settlement = new MessageSettlement(pairs, deliveries.length + rejections.length, bytes, (closed) => this.release(closed));
+    const settlement = new MessageSettlement(pairs, deliveries.length + failures.length, bytes, (closed) => this.release(closed));
     this.hold(settlement);
     this.watch(settlement, options.signal);
 
     let handedOut = 0;
     try {
-      for (const rejection of rejections) {
-        this.deadLetter.write(rejection, settlement);
+      for (const failure of failures) {
+        this.deadLetter.write(failure, settlement);
         handedOut++;
       }
       for (const delivery of deliveries) {
         const sinks = this.route(delivery.logType);
         if (sinks.length === 0) {
           this.stats.unrouted++;
-          this.deadLetter.write(
-            { ...delivery, raw: delivery.text.json, reason: 'no_matching_sink', detail: `no sink accepts log type ${delivery.logType}` },
-            settlement,
-          );
+          const { logType, tag, source } = delivery;
+          this.deadLetter.write({ reason: 'no_matching_sink', detail: `no sink accepts log type ${logType}`, logType, tag, source, raw: delivery.text.json }, settlement);
           handedOut++;
         }
         for (const sink of sinks) {

@@ -1,4 +1,4 @@
-import type { Settlement } from '../sinks/sink.js';
+import type { Settlement } from '../contract.js';
 
 /**
  * The settlement account of one forward message: how many record/sink pairs (and dead letters) are still open.

@@ -1,6 +1,5 @@
 import type pino from 'pino';
 import { z } from 'zod';
-import type { DeadLetterWriter } from './dead-letter.js';
 import { FileSink, fileSinkConfigSchema } from './file.js';
 import { HttpSink } from './http-sink.js';
 import type { Preset } from './preset.js';
@@ -12,7 +11,7 @@ import { lokiPreset, lokiSinkConfigSchema } from './presets/loki.js';
 import { pantherSinkConfigSchema } from './presets/panther.js';
 import { splunkHecPreset, splunkHecSinkConfigSchema } from './presets/splunk-hec.js';
 import { sumoPreset, sumoSinkConfigSchema } from './presets/sumo.js';
-import type { Sink } from './sink.js';
+import type { DeadLetters, Sink } from '../contract.js';
 
 /** One entry of the `sinks:` list, discriminated by `type`. */
 export const sinkConfigSchema = z.discriminatedUnion('type', [
@@ -29,7 +28,7 @@ export const sinkConfigSchema = z.discriminatedUnion('type', [
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
 export interface SinkDeps {
-  deadLetter: DeadLetterWriter;
+  deadLetter: DeadLetters;
   logger?: pino.Logger;
 }
 

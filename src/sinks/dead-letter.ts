@@ -1,23 +1,8 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
-import { countBy, type Settlement } from './sink.js';
-
-/** Why a record could not be delivered, with what is needed to inspect or replay it. */
-export interface DeadLetter {
-  /** Short machine-readable reason, e.g. "invalid_field", "http_400", "too_large", "max_age", "no_matching_sink". */
-  reason: string;
-  detail: string;
-  logType: string | undefined;
-  tag: string;
-  source: string;
-  /** The raw input line for rejected records; the enriched JSON text for records a sink gave up on. */
-  raw: string;
-  sink?: string;
-  status?: number;
-  /** Excerpt of the target's response body. */
-  response?: string;
-}
+import type { DeadLetters, FailedRecord, Settlement } from '../contract.js';
+import { countBy } from '../shared/counts.js';
 
 /**
  * `dead_letter:` config. `path` defaults to `dead-letter.ndjson` in the working directory ("-" = stdout).
@@ -42,7 +27,7 @@ export interface DeadLetterStats {
 }
 
 /** Writes one NDJSON line per dead letter: `{time, reason, detail, log_type, tag, source, raw, sink?, status?, response?}`. */
-export class DeadLetterWriter {
+export class DeadLetterWriter implements DeadLetters {
   readonly stats: DeadLetterStats = { written: 0, failed: 0, byLogTypeAndReason: {} };
   private readonly lines: LineWriter;
 
@@ -63,7 +48,7 @@ export class DeadLetterWriter {
   }
 
   /** Queue a dead letter; `settlement.settle()` runs once it is written, `settlement.fail()` if the write fails. */
-  write(letter: DeadLetter, settlement: Settlement): void {
+  write(letter: FailedRecord, settlement: Settlement): void {
     countBy(this.stats.byLogTypeAndReason, `${letter.logType ?? 'unknown'}\t${letter.reason}`);
     this.lines.write(
       JSON.stringify({

@@ -1,7 +1,9 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
-import { countBy, emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
+import type { Delivery, Settlement, Sink } from '../contract.js';
+import { countBy } from '../shared/counts.js';
+import { emptySinkStats, logTypeFilter, sinkLogger } from './common.js';
 
 /**
  * `type: file`: NDJSON of the enriched records, one per line, to stdout (`path: "-"`, the default) or appended to a

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { byteSize, duration, readableFile, secret } from '../config/units.js';
+import { byteSize, duration, readableFile, secret } from '../shared/units.js';
 import { zstdAvailable, type Compression } from './compression.js';
 
 /** Retried by default: request timeout, rate limit, and the 5xx that mean "try later". */

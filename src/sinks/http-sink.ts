@@ -1,13 +1,14 @@
 import type pino from 'pino';
 import type { Dispatcher } from 'undici';
-import { releaseBuffer } from '../release-buffer.js';
+import { releaseBuffer } from '../shared/release-buffer.js';
 import { compress, contentEncoding } from './compression.js';
-import type { DeadLetterWriter } from './dead-letter.js';
 import { createHttpClient } from './http-client.js';
 import type { HttpSinkConfig } from './http-config.js';
 import type { BatchItem, ItemResults, Preset } from './preset.js';
 import { backoffDelay, retryAfterMs, type RetryPolicy } from './retry.js';
-import { countBy, emptySinkStats, logTypeFilter, sinkLogger, type Delivery, type Settlement, type Sink } from './sink.js';
+import type { DeadLetters, Delivery, Settlement, Sink } from '../contract.js';
+import { countBy } from '../shared/counts.js';
+import { emptySinkStats, logTypeFilter, sinkLogger } from './common.js';
 
 interface Batch {
   items: BatchItem[];
@@ -42,7 +43,7 @@ const RATIO_MARGIN = 1.1;
 export interface HttpSinkOptions {
   config: HttpSinkConfig;
   preset: Preset;
-  deadLetter: DeadLetterWriter;
+  deadLetter: DeadLetters;
   logger?: pino.Logger;
   /** An undici dispatcher to use instead of the sink's own pooled client. */
   client?: Dispatcher;
@@ -67,7 +68,7 @@ export class HttpSink implements Sink {
   readonly accepts: (logType: string) => boolean;
   private readonly config: HttpSinkConfig;
   private readonly preset: Preset;
-  private readonly deadLetter: DeadLetterWriter;
+  private readonly deadLetter: DeadLetters;
   private readonly logger: pino.Logger | undefined;
   private readonly client: Dispatcher;
   private readonly origin: string;

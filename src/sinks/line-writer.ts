@@ -1,5 +1,5 @@
 import { close, fdatasync, open, write } from 'node:fs';
-import type { Settlement } from './sink.js';
+import type { Settlement } from '../contract.js';
 
 /**
  * Appends lines to a file (or stdout) with group commit: lines queued while a write is under way go out together in

@@ -1,4 +1,5 @@
-import type { Delivery, SinkEntry } from './sink.js';
+import type { Delivery } from '../contract.js';
+import type { SinkEntry } from './common.js';
 
 /** One record in a batch: its entry and its bytes in the body, framed once when it is queued. */
 export interface BatchItem {

@@ -4,6 +4,7 @@
  * JSON) and the configured static fields. The prefix (`p_`) is configurable. Everything constant is rendered once.
  */
 import { randomBytes } from 'node:crypto';
+import type { RecordContext } from '../contract.js';
 import type { LogSchema } from './schema.js';
 import { INDICATOR_LISTS, type IndicatorSet } from './indicators.js';
 
@@ -12,12 +13,6 @@ export interface ZpaOptions {
   prefix?: string;
   /** Fields added verbatim (name as given) to every valid record, e.g. `{ environment: "prod" }`. */
   staticFields?: Record<string, string | number | boolean>;
-}
-
-export interface RecordContext {
-  tag: string;
-  /** The sender, "ip:port". */
-  source: string;
 }
 
 export class Enricher {
@@ -37,7 +32,7 @@ export class Enricher {
   private lastEventMs = NaN;
   private lastEventIso = '';
   private lastTag: string | undefined;
-  private lastSource: string | undefined;
+  private lastAddress: string | undefined;
   private lastCtxMembers = '';
   private readonly parts: string[] = [];
 
@@ -102,10 +97,10 @@ export class Enricher {
 
   /** Records of one message share their context: render it once per message. */
   private ctxMembers(ctx: RecordContext): string {
-    if (ctx.tag !== this.lastTag || ctx.source !== this.lastSource) {
+    if (ctx.tag !== this.lastTag || ctx.address !== this.lastAddress) {
       this.lastTag = ctx.tag;
-      this.lastSource = ctx.source;
-      this.lastCtxMembers = `,"${this.prefix}source_address":${JSON.stringify(ctx.source)},"${this.prefix}fluent_tag":${JSON.stringify(ctx.tag)}`;
+      this.lastAddress = ctx.address;
+      this.lastCtxMembers = `,"${this.prefix}source_address":${JSON.stringify(ctx.address)},"${this.prefix}fluent_tag":${JSON.stringify(ctx.tag)}`;
     }
     return this.lastCtxMembers;
   }

@@ -1,6 +1,6 @@
 /** ZPA knowledge: schemas, parsing, classification, validation, enrichment, and the LSS record generator. */
 export { loadSchemas, SchemaError, DEFAULT_SCHEMA_DIR, type SchemaSet, type LogSchema, type FieldSpec } from './schema.js';
-export { ZpaProcessor, type Outcome, type RejectReason } from './processor.js';
-export type { ZpaOptions, RecordContext } from './enrich.js';
+export { ZpaProcessor, type RejectReason } from './processor.js';
+export type { ZpaOptions } from './enrich.js';
 export { loadTemplates, LSS_FORMATS, type LssFormat, type TemplateSet } from './templates.js';
 export { LssGenerator, seededRandom, type GenerateOptions } from './generate.js';

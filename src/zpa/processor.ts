@@ -6,26 +6,17 @@
  * so big integers pass through digit for digit.
  */
 import { isUtf8 } from 'node:buffer';
-import { RecordText } from '../record-text.js';
+import { isFailure, type FailedRecord, type Outcome, type RecordContext, type RecordProcessor } from '../contract.js';
+import { RecordText } from '../shared/record-text.js';
 import type { FieldSpec, LogSchema, SchemaSet } from './schema.js';
 import { Classifier } from './classify.js';
 import { findMarker, parseDelimited } from './delimited.js';
-import { Enricher, type RecordContext, type ZpaOptions } from './enrich.js';
+import { Enricher, type ZpaOptions } from './enrich.js';
 import { FieldCheck } from './field-check.js';
 import { IndicatorSet } from './indicators.js';
 import { JsonScanner, Kind, Members, skipWhitespace } from './json-scan.js';
 import { recordToJson } from './record-json.js';
 import { loadTemplates, type TemplateSet } from './templates.js';
-
-export type Outcome =
-  | {
-      ok: true;
-      logType: string;
-      /** The record as received (values coerced) and the standard fields the relay appends (row id, parse time...). */
-      text: RecordText;
-      eventTimeMs: number;
-    }
-  | { ok: false; logType: string | undefined; reason: RejectReason; detail: string; raw: string };
 
 /** unparsable: not JSON or CSV/TSV at all; unclassified: no log type fits; invalid: a field breaks its schema. */
 export type RejectReason = 'unparsable' | 'unclassified' | 'invalid';
@@ -54,7 +45,7 @@ interface Layout {
   readonly complete: boolean;
 }
 
-export class ZpaProcessor {
+export class ZpaProcessor implements RecordProcessor {
   private readonly classifier: Classifier;
   private readonly enricher: Enricher;
   private readonly templates: TemplateSet;
@@ -93,6 +84,8 @@ export class ZpaProcessor {
   private lineAscii = true;
   /** A coercion of a non-ASCII line produced text that is not its bytes read as Latin-1 (see processBytes). */
   private unfaithful = false;
+  /** The record's context, set by process/processBytes: every outcome carries its tag and source. */
+  private ctx: RecordContext = { tag: '', address: '', source: '' };
 
   constructor(
     private readonly schemas: SchemaSet,
@@ -106,6 +99,7 @@ export class ZpaProcessor {
   }
 
   process(record: Record<string, unknown>, ctx: RecordContext): Outcome {
+    this.ctx = ctx;
     const line = lineOf(record);
     if (line === undefined) return this.processJson(recordToJson(record), 0, '', this.classifier.byTag(ctx.tag), ctx);
     return this.processLine(line, ctx);
@@ -113,6 +107,7 @@ export class ZpaProcessor {
 
   /** A raw LSS line: JSON after optional text (a syslog header), or the CSV/TSV template with its `zpa-lss:` prefix. */
   processLine(line: string, ctx: RecordContext, noControl?: boolean): Outcome {
+    this.ctx = ctx;
     let end = line.length;
     while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
     if (end !== line.length) line = line.slice(0, end);
@@ -125,11 +120,11 @@ export class ZpaProcessor {
     if (marker !== undefined && (brace < 0 || marker.start < brace)) {
       this.lineBytes = undefined; // the record is the JSON built from the CSV/TSV fields, not the line
       const parsed = parseDelimited(line, marker, this.templates, tagged?.id, (logType, key) => this.schemas.byId.get(logType)?.byKey.get(key)?.type === 'json');
-      if (!parsed.ok) return reject(tagged, 'unparsable', parsed.error, line);
+      if (!parsed.ok) return this.reject(tagged, 'unparsable', parsed.error, line);
       const outcome = this.processJson(parsed.json, 0, parsed.header, this.schemas.byId.get(parsed.template.logType), ctx);
-      return outcome.ok ? outcome : { ...outcome, raw: line };
+      return isFailure(outcome) ? { ...outcome, raw: line } : outcome;
     }
-    if (brace < 0) return reject(tagged, 'unparsable', 'no JSON object and no LSS CSV/TSV prefix in the line', line);
+    if (brace < 0) return this.reject(tagged, 'unparsable', 'no JSON object and no LSS CSV/TSV prefix in the line', line);
     return this.processJson(line, brace, line.slice(0, brace), tagged, ctx, noControl);
   }
 
@@ -140,6 +135,7 @@ export class ZpaProcessor {
    * sink's request body with one copy, never held as a string while it waits.
    */
   processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext): Outcome {
+    this.ctx = ctx;
     const scan = scanBytes(buf, start, end);
     if ((scan & HAS_HIGH) !== 0) {
       // Not ASCII. Invalid UTF-8 is decoded with U+FFFD in place of bad bytes, and the rare non-ASCII line with a
@@ -158,7 +154,7 @@ export class ZpaProcessor {
     }
     // A non-ASCII line rejected (its reason quotes the text), or coerced into text with characters of its own (a
     // decoded \u escape): again as decoded text, which is exact.
-    if (!this.lineAscii && (!outcome.ok || this.unfaithful)) return this.processLine(buf.toString('utf8', start, end), ctx);
+    if (!this.lineAscii && (isFailure(outcome) || this.unfaithful)) return this.processLine(buf.toString('utf8', start, end), ctx);
     return outcome;
   }
 
@@ -211,8 +207,8 @@ export class ZpaProcessor {
     const m = this.members;
     const scanner = this.scanner;
     const close = scanner.scanObject(text, start, m, noControl);
-    if (close < 0) return reject(tagged, 'unparsable', `not valid JSON: ${scanner.error}`, text);
-    if (skipWhitespace(text, close) !== text.length) return reject(tagged, 'unparsable', `not valid JSON: text after the object at offset ${close}`, text);
+    if (close < 0) return this.reject(tagged, 'unparsable', `not valid JSON: ${scanner.error}`, text);
+    if (skipWhitespace(text, close) !== text.length) return this.reject(tagged, 'unparsable', `not valid JSON: text after the object at offset ${close}`, text);
 
     const count = m.count;
     const previous = tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
@@ -228,7 +224,7 @@ export class ZpaProcessor {
         classifier.reset();
         for (let i = 0; i < count; i++) classifier.countKey(keys[i]);
         schema = classifier.best(count);
-        if (schema === undefined) return reject(undefined, 'unclassified', `no log type matches the keys ${describeKeys(keys, count)}`, text);
+        if (schema === undefined) return this.reject(undefined, 'unclassified', `no log type matches the keys ${describeKeys(keys, count)}`, text);
       }
       layout = this.newLayout(text, start, close, m, schema);
       if (tagged === undefined) this.untaggedLayout = layout;
@@ -245,11 +241,11 @@ export class ZpaProcessor {
       if (field === undefined) continue; // unknown keys are kept as they are
       seen[field.index] = gen;
       if (!this.checkMember(field, text, m.valueStart[i], m.valueEnd[i], m.kind[i], m.flag[i])) {
-        return reject(schema, 'invalid', `field ${field.name}: ${this.check.error}`, text);
+        return this.reject(schema, 'invalid', `field ${field.name}: ${this.check.error}`, text);
       }
     }
     for (const field of schema.requiredFields) {
-      if (seen[field.index] !== gen) return reject(schema, 'invalid', `field ${field.name}: required, missing`, text);
+      if (seen[field.index] !== gen) return this.reject(schema, 'invalid', `field ${field.name}: required, missing`, text);
     }
     return this.acceptText(text, start, close, schema, linePrefix, ctx);
   }
@@ -322,7 +318,11 @@ export class ZpaProcessor {
   }
 
   private ok(schema: LogSchema, text: RecordText): Outcome {
-    return { ok: true, logType: schema.name, text, eventTimeMs: this.eventMs };
+    return { text, logType: schema.name, eventTimeMs: this.eventMs, tag: this.ctx.tag, source: this.ctx.source };
+  }
+
+  private reject(schema: LogSchema | undefined, reason: RejectReason, detail: string, raw: string): FailedRecord {
+    return { reason, detail, logType: schema?.name, tag: this.ctx.tag, source: this.ctx.source, raw };
   }
 
   /** The standard fields and the closing brace, to append to the record; settles its event time (parse time if none). */
@@ -464,6 +464,4 @@ function describeKeys(keys: readonly string[], count: number): string {
   return count > 6 ? `${shown}, … (${count} keys)` : `${shown || '(none)'}`;
 }
 
-function reject(schema: LogSchema | undefined, reason: RejectReason, detail: string, raw: string): Outcome {
-  return { ok: false, logType: schema?.name, reason, detail, raw };
-}
+

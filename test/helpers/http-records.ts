@@ -1,5 +1,5 @@
-import { RecordText } from '../../src/record-text.js';
-import type { Delivery } from '../../src/pipeline/dispatcher.js';
+import { RecordText } from '../../src/shared/record-text.js';
+import type { Delivery } from '../../src/contract.js';
 
 /**
  * A ZPA-like enriched record as the processor hands it over: one JSON text, with an id above 2^53 written as exact

@@ -5,7 +5,7 @@ import type pino from 'pino';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { createSink, sinkConfigSchema } from '../../src/sinks/config.js';
 import { DeadLetterWriter } from '../../src/sinks/dead-letter.js';
-import type { Sink } from '../../src/sinks/sink.js';
+import type { Sink } from '../../src/contract.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-http-'));
 let files = 0;

@@ -12,7 +12,8 @@ import { decodeEntries, decodeRequest } from '../../../src/forward/decode.js';
 import { FrameReader } from '../../../src/forward/frame-reader.js';
 import { Handshake } from '../../../src/forward/handshake.js';
 import { ProtocolError, decodeRaw } from '../../../src/forward/msgpack.js';
-import type { Outcome, ZpaProcessor } from '../../../src/zpa/index.js';
+import { isFailure, type Outcome } from '../../../src/contract.js';
+import type { ZpaProcessor } from '../../../src/zpa/index.js';
 
 /** A broken property: which level, what kind, and the error that showed it (with its stack). */
 export class Violation extends Error {
@@ -116,17 +117,17 @@ const REASONS = new Set(['unparsable', 'unclassified', 'invalid']);
 export function checkRecord(processor: ZpaProcessor, record: Record<string, unknown>, tag: string): Outcome {
   let outcome: Outcome;
   try {
-    outcome = processor.process(record, { tag, source: '127.0.0.1' });
+    outcome = processor.process(record, { tag, address: '127.0.0.1', source: '127.0.0.1' });
     const line = record.log;
     if (typeof line === 'string' && Object.keys(record).length === 1) {
       const bytes = Buffer.from(line);
-      const viaBytes = processor.processBytes(bytes, 0, bytes.length, { tag, source: '127.0.0.1' });
+      const viaBytes = processor.processBytes(bytes, 0, bytes.length, { tag, address: '127.0.0.1', source: '127.0.0.1' });
       // What the wire carries is UTF-8: a string that is not well formed (a lone surrogate) arrives as U+FFFD.
       const sent = bytes.toString();
-      const viaText = sent === line ? outcome : processor.process({ log: sent }, { tag, source: '127.0.0.1' });
+      const viaText = sent === line ? outcome : processor.process({ log: sent }, { tag, address: '127.0.0.1', source: '127.0.0.1' });
       // Compared as the UTF-8 the sink gets: a string head's lone surrogate (from a \\udc00 escape decoded in a JSON
       // field) is written as U+FFFD, as Buffer.from gives the byte path.
-      const decided = (o: Outcome) => (o.ok ? `ok ${o.logType} ${Buffer.from(o.text.head as string).toString()}` : `${o.reason} ${o.logType}`);
+      const decided = (o: Outcome) => (!isFailure(o) ? `ok ${o.logType} ${Buffer.from(o.text.head as string).toString()}` : `${o.reason} ${o.logType}`);
       if (decided(viaBytes) !== decided(viaText)) throw new Violation('record', 'bytes', `processBytes decided ${decided(viaBytes).slice(0, 200)}, process ${decided(viaText).slice(0, 200)}`);
     }
   } catch (error) {
@@ -134,7 +135,7 @@ export function checkRecord(processor: ZpaProcessor, record: Record<string, unkn
     throw new Violation('record', 'throw', `the processor threw ${(error as Error)?.constructor?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`, error);
   }
   if (outcome === null || typeof outcome !== 'object') throw new Violation('record', 'outcome', `not an outcome: ${String(outcome)}`);
-  if (outcome.ok) {
+  if (!isFailure(outcome)) {
     const json = outcome.text.json;
     let parsed: unknown;
     try {

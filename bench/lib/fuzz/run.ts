@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { ZpaProcessor, loadSchemas, type SchemaSet } from '../../../src/zpa/index.js';
 import { DEFAULT_LIMITS, Violation, checkForward, checkRecord, type ForwardLimits } from './check.js';
 import { serializeRecord, type FuzzInputs } from './inputs.js';
+import { isFailure } from '../../../src/contract.js';
 
 export interface MemorySample {
   /** Inputs done (in-process phases) or milliseconds since the start (TCP phase) when sampled. */
@@ -142,7 +143,7 @@ export function runRecords(inputs: FuzzInputs, from: number, to: number, options
     const t0 = performance.now();
     try {
       const outcome = checkRecord(processor, input.record, input.tag);
-      if (outcome.ok) count(report.outcomes, 'accepted');
+      if (!isFailure(outcome)) count(report.outcomes, 'accepted');
       else {
         count(report.outcomes, `rejected:${outcome.reason}`);
         count(report.reasons, `${outcome.reason}: ${outcome.detail.replace(/\d+/g, 'N').slice(0, 60)}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secret } from '../../config/units.js';
+import { secret } from '../../shared/units.js';
 import { httpSinkSchema } from '../http-config.js';
 import { joinFrames, type Preset } from '../preset.js';
 import { eventTimeOrNow, prependMembers } from './fields.js';

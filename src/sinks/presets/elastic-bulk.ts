@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { secret } from '../../config/units.js';
+import { secret } from '../../shared/units.js';
 import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
 import { joinFrames, type BatchItem, type ItemResults, type Preset } from '../preset.js';
-import type { Delivery } from '../sink.js';
+import type { Delivery } from '../../contract.js';
 import { isoTimeText, prependMembers } from './fields.js';
 
 const apiKeyAuth = z.object({ type: z.literal('api_key'), key: secret }).strict();

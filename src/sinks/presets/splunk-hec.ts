@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { duration, secret } from '../../config/units.js';
+import { duration, secret } from '../../shared/units.js';
 import { httpSinkSchema } from '../http-config.js';
 import { joinFrames, type BatchItem, type ConfirmTarget, type ItemResults, type Preset } from '../preset.js';
 import { epochSecondsText } from './fields.js';
