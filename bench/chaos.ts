@@ -17,12 +17,12 @@
  */
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { CountSink } from './lib/count-sink.js';
-import { AtLeastOnceClient } from './lib/load-client.js';
-import { MessagePool, messageSource } from './lib/messages.js';
-import { RelayProcess, metricSum, relayConfig } from './lib/relay-process.js';
-import { num, percentile, sleep, waitFor } from './lib/report.js';
-import { RssSampler, rssRange } from './lib/rss-sampler.js';
+import { CountSink } from '../test/harness/count-sink.js';
+import { AtLeastOnceClient } from '../test/harness/load-client.js';
+import { MessagePool, messageSource } from '../test/harness/messages.js';
+import { RelayProcess, metricSum, relayConfig } from '../test/harness/relay-process.js';
+import { num, percentile, sleep, waitFor } from '../test/harness/report.js';
+import { RssSampler, rssRange } from '../test/harness/rss-sampler.js';
 
 // Exit through process.exit on a signal, so the relay children are killed (see relay-process.ts).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));

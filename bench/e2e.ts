@@ -48,12 +48,12 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ndjsonSinkConfigSchema } from '../src/sinks/presets/ndjson.js';
 import { LssGenerator } from '../src/zpa/index.js';
-import { CountSink } from './lib/count-sink.js';
-import { runPhase } from './lib/load-client.js';
-import { MessagePool, messageSource, type RecordFormat } from './lib/messages.js';
-import { microBenchmark } from './lib/micro.js';
-import { PASSTHROUGH_RELAY, RelayProcess, metricSum, processCpuSeconds, relayConfig } from './lib/relay-process.js';
-import { num, percentile, sleep, table, waitFor } from './lib/report.js';
+import { CountSink } from '../test/harness/count-sink.js';
+import { runPhase } from '../test/harness/load-client.js';
+import { MessagePool, messageSource, type RecordFormat } from '../test/harness/messages.js';
+import { microBenchmark } from '../test/harness/micro.js';
+import { PASSTHROUGH_RELAY, RelayProcess, metricSum, processCpuSeconds, relayConfig } from '../test/harness/relay-process.js';
+import { num, percentile, sleep, table, waitFor } from '../test/harness/report.js';
 
 const DEFAULT_TYPES = ['user-activity', 'user-status', 'app-connector-metrics', 'audit-log'];
 

@@ -35,12 +35,12 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LssGenerator } from '../src/zpa/index.js';
-import { CountSink } from './lib/count-sink.js';
-import { FluentBitProcess } from './lib/fluent-bit-process.js';
-import { runPhase } from './lib/load-client.js';
-import { MessagePool, messageSource } from './lib/messages.js';
-import { RelayProcess, processCpuSeconds, relayConfig } from './lib/relay-process.js';
-import { num, percentile, sleep, table } from './lib/report.js';
+import { CountSink } from '../test/harness/count-sink.js';
+import { FluentBitProcess } from '../test/harness/fluent-bit-process.js';
+import { runPhase } from '../test/harness/load-client.js';
+import { MessagePool, messageSource } from '../test/harness/messages.js';
+import { RelayProcess, processCpuSeconds, relayConfig } from '../test/harness/relay-process.js';
+import { num, percentile, sleep, table } from '../test/harness/report.js';
 
 // Exit through process.exit on a signal, so the children are killed.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));

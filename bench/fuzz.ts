@@ -7,7 +7,7 @@
  *                 good connection sends acked messages the whole time.
  * Properties: whatever fails fails with a ProtocolError or a rejection with a reason, never another throw; no input
  * takes longer than --budget-ms (a worker thread runs the in-process phases and is terminated when an input hangs);
- * memory stays bounded (rule in bench/lib/fuzz/memory.ts); every good message is acked and every good record reaches
+ * memory stays bounded (rule in test/harness/fuzz/memory.ts); every good message is acked and every good record reaches
  * the sink; the relay stays up. Each input is a function of (seed, phase, index): a failure prints them, writes the
  * input to --out, and `--phase P --only INDEX --seed N` runs that one input again. Exits 1 on any violation.
  *
@@ -23,13 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ZpaProcessor, loadSchemas } from '../src/zpa/index.js';
-import { checkForward, checkRecord } from './lib/fuzz/check.js';
-import { FuzzInputs, describe, serializeRecord } from './lib/fuzz/inputs.js';
-import { MEMORY_RULE, memoryVerdict, mib, type MemoryVerdict } from './lib/fuzz/memory.js';
-import { violationOf, type MemorySample, type PhaseReport, type ViolationReport } from './lib/fuzz/run.js';
-import { FuzzRelay, runTcp, type TcpReport } from './lib/fuzz/tcp.js';
-import type { WorkerMessage, WorkerTask } from './lib/fuzz/worker.js';
-import { num, table } from './lib/report.js';
+import { checkForward, checkRecord } from '../test/harness/fuzz/check.js';
+import { FuzzInputs, describe, serializeRecord } from '../test/harness/fuzz/inputs.js';
+import { MEMORY_RULE, memoryVerdict, mib, type MemoryVerdict } from '../test/harness/fuzz/memory.js';
+import { violationOf, type MemorySample, type PhaseReport, type ViolationReport } from '../test/harness/fuzz/run.js';
+import { FuzzRelay, runTcp, type TcpReport } from '../test/harness/fuzz/tcp.js';
+import type { WorkerMessage, WorkerTask } from '../test/harness/fuzz/worker.js';
+import { num, table } from '../test/harness/report.js';
 
 // Exit through process.exit on a signal, so the relay and sink children are stopped (their 'disconnect' handlers).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
@@ -126,7 +126,7 @@ async function inWorker(phase: 'forward' | 'record', count: number, until: numbe
     const chunk = 2_000;
     const task: WorkerTask = { seed, phase, from, to: count, chunk, budgetMs, sampleEvery: 5_000, deadline: until, state };
     // A heap limit of its own: an input that makes the decoder allocate without bound kills the worker, not the run.
-    const worker = new Worker(fileURLToPath(new URL('./lib/fuzz/worker.js', import.meta.url)), { workerData: task, resourceLimits: { maxOldGenerationSizeMb: 1536 } });
+    const worker = new Worker(fileURLToPath(new URL('../test/harness/fuzz/worker.js', import.meta.url)), { workerData: task, resourceLimits: { maxOldGenerationSizeMb: 1536 } });
     const hang = await new Promise<{ index: number; error?: Error } | undefined>((resolve, reject) => {
       let watching = false;
       let seen = -1;

@@ -7,7 +7,7 @@
 import { Unpackr, Packr } from 'msgpackr';
 import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat } from '../src/zpa/index.js';
 import { type Outcome, isFailure } from '../src/contract.js';
-import { recordsPerCpuSecond } from './lib/cpu-rate.js';
+import { recordsPerCpuSecond } from '../test/harness/cpu-rate.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const only = process.argv.slice(3);

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { afterEach, test } from 'node:test';
-import { AtLeastOnceClient } from '../bench/lib/load-client.js';
-import { MessagePool, messageSource } from '../bench/lib/messages.js';
-import { RelayProcess, metricSum, relayConfig } from '../bench/lib/relay-process.js';
-import { waitFor } from '../bench/lib/report.js';
-import { SeqCounter, type SeqReport } from '../bench/lib/seq.js';
+import { AtLeastOnceClient } from './harness/load-client.js';
+import { MessagePool, messageSource } from './harness/messages.js';
+import { RelayProcess, metricSum, relayConfig } from './harness/relay-process.js';
+import { waitFor } from './harness/report.js';
+import { SeqCounter, type SeqReport } from './harness/seq.js';
 import { HttpTarget } from './helpers/http-target.js';
 
 /** Short batches and quick retries, so faults resolve in milliseconds; no dead letter before 60 s. */

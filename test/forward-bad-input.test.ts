@@ -6,7 +6,7 @@ import { listenConfigSchema } from '../src/forward/config.js';
 import { FrameReader } from '../src/forward/frame-reader.js';
 import { ProtocolError } from '../src/forward/msgpack.js';
 import { ForwardServer } from '../src/forward/server.js';
-import { ByteMutator } from '../bench/lib/fuzz/mutate.js';
+import { ByteMutator } from './harness/fuzz/mutate.js';
 import { capture, exchange, seeded, startReceiver, type Receiver } from './helpers/forward.js';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -178,7 +178,7 @@ describe('bad input closes only the offending connection, with a reason', () => 
 describe('seeded mutations of real captures', () => {
   const sources = ['a-default.c1', 'b-require-ack.c1', 'c2-compress-gzip-ack.c1', 'd2-time-as-integer-opts.c1', 'f-retain-metadata-off.c1', 'i2-message-mode-ack.c1', 'x-json-edge-cases.c1'].map((name) => capture(`${name}.recv.bin`));
 
-  // The fuzzer's mutator (bench/lib/fuzz/mutate.ts): flips, inserts, deletes, duplicated and moved ranges, splices,
+  // The fuzzer's mutator (test/harness/fuzz/mutate.ts): flips, inserts, deletes, duplicated and moved ranges, splices,
   // boundary lengths and swapped type bytes in the msgpack headers.
   const mutator = new ByteMutator(sources);
   const mutate = (random: () => number) => mutator.mutate(random).bytes;

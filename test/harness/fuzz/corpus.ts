@@ -14,7 +14,7 @@ import { Packr } from 'msgpackr';
 import { FrameReader } from '../../../src/forward/frame-reader.js';
 import { LSS_FORMATS, LssGenerator, seededRandom, type LssFormat } from '../../../src/zpa/index.js';
 
-/** The shared reference data beside the checkout (dist/bench/lib/fuzz/ → repo → ../shared). */
+/** The shared reference data beside the checkout (dist/test/harness/fuzz/ → repo → ../shared). */
 export const SHARED_DIR = path.resolve(fileURLToPath(new URL('../../../../../shared/', import.meta.url)));
 export const CAPTURES_DIR = path.join(SHARED_DIR, 'fixtures', 'fluent-bit-5.1.1', 'captures');
 export const SAMPLES_DIR = path.join(SHARED_DIR, 'zpa', 'samples');

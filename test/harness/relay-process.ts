@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.js';
 import { NODE_MAJOR, startupHeapFlags } from '../../src/config/heap.js';
 
-/** dist/src/cli.js, from dist/bench/lib/. */
+/** dist/src/cli.js, from dist/test/harness/. */
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-export const PASSTHROUGH_RELAY = fileURLToPath(new URL('../passthrough-relay.js', import.meta.url));
+export const PASSTHROUGH_RELAY = fileURLToPath(new URL('../../bench/passthrough-relay.js', import.meta.url));
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
