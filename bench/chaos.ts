@@ -1,45 +1,46 @@
-/**
- * Long chaos runs against the real relay (a child process) and a counting HTTP sink (another child process), with an
- * at-least-once forward client that resends whatever was not acked. Each scenario checks that every record reached the
- * sink at least once, and reports duplicates, resends and what the relay did.
- *
- *   npx tsc -p tsconfig.json && node dist/bench/chaos.js [--scenarios kill,down,storm,slow,idle] [--kills 10]
- *     [--down-seconds 60] [--rss-settle-seconds 5] [--log-type user-activity] [--records-per-message 500] [--node PATH]
- *
- * kill   kill -9 the relay `--kills` times mid-stream, restarting it on the same port each time
- * down   the sink refuses connections for `--down-seconds`: no acks meanwhile, ack_timeout closes connections, memory
- *        stays flat (relay RSS sampled every 250 ms; after the first `--rss-settle-seconds` of the outage its max must be
- *        ≤ 1.1 × its min), everything arrives after recovery
- * storm  503 for 10 s, 429 with Retry-After: 1 for 10 s, then 50 % 503 for 10 s
- * slow   the sink answers every request after 3 s for 20 s
- * idle   50 connections that connect and never send are closed by idle_timeout while the load proceeds
- * Exits 1 if any scenario loses a record or breaks its expectations.
- */
+/** Long chaos runs: the real relay and a counting HTTP sink as child processes, killed, starved and stormed under load. */
 import net from 'node:net';
-import { parseArgs } from 'node:util';
+import { command, positive } from '../test/harness/command.js';
 import { CountSink } from '../test/harness/count-sink.js';
 import { AtLeastOnceClient } from '../test/harness/load-client.js';
 import { MessagePool, messageSource } from '../test/harness/messages.js';
-import { RelayProcess, metricSum, relayConfig } from '../test/harness/relay-process.js';
+import { metricSum } from '../test/harness/relay-output.js';
+import { RelayProcess, relayConfig } from '../test/harness/relay-process.js';
 import { num, percentile, sleep, waitFor } from '../test/harness/report.js';
 import { RssSampler, rssRange } from '../test/harness/rss-sampler.js';
 
-// Exit through process.exit on a signal, so the relay children are killed (see relay-process.ts).
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+const USAGE = `
+npm run bench:chaos -- [options]        (node dist/bench/chaos.js)
 
-const { values } = parseArgs({
-  options: {
-    scenarios: { type: 'string', default: 'kill,down,storm,slow,idle' },
-    kills: { type: 'string', default: '10' },
-    'down-seconds': { type: 'string', default: '60' },
-    'rss-settle-seconds': { type: 'string', default: '5' },
-    'log-type': { type: 'string', default: 'user-activity' },
-    'records-per-message': { type: 'string', default: '500' },
-    node: { type: 'string' },
-  },
+The real relay (a child process) and a counting HTTP sink (another child process), with an at-least-once forward
+client that resends whatever was not acked. Each scenario checks that every record reached the sink at least once,
+and reports duplicates, resends and what the relay did. Exits 1 if any scenario loses a record or breaks its
+expectations.
+
+  --scenarios a,b             (default kill,down,storm,slow,idle)
+      kill    kill -9 the relay --kills times mid-stream (default 10), restarting it on the same port each time
+      down    the sink refuses connections for --down-seconds (default 60; more than the relay's 10 s ack_timeout):
+              no acks meanwhile, ack_timeout closes connections, memory stays flat (relay RSS sampled every 250 ms; after the first --rss-settle-seconds of
+              the outage (default 5) its max must be <= 1.1 x its min), everything arrives after recovery
+      storm   503 for 10 s, 429 with Retry-After: 1 for 10 s, then 50 % 503 for 10 s
+      slow    the sink answers every request after 3 s, for 20 s
+      idle    50 connections that connect and never send are closed by idle_timeout while the load proceeds
+  --log-type T                (default user-activity)
+  --records-per-message R     (default 500)
+  --node PATH                 the relay's node binary
+`;
+
+const { values } = command(USAGE, {
+  scenarios: { type: 'string', default: 'kill,down,storm,slow,idle' },
+  kills: { type: 'string', default: '10' },
+  'down-seconds': { type: 'string', default: '60' },
+  'rss-settle-seconds': { type: 'string', default: '5' },
+  'log-type': { type: 'string', default: 'user-activity' },
+  'records-per-message': { type: 'string', default: '500' },
+  node: { type: 'string' },
 });
 
-const pool = new MessagePool(values['log-type'], 'none', Number(values['records-per-message']));
+const pool = new MessagePool(values['log-type'], 'none', positive('records-per-message', values['records-per-message']));
 const sink = await CountSink.start();
 let nextSeq = 0;
 let failures = 0;
@@ -120,7 +121,7 @@ async function withRelay(listen: Record<string, unknown>, loadOptions: { connect
 }
 
 function killScenario(): Promise<void> {
-  const kills = Number(values.kills);
+  const kills = positive('kills', values.kills);
   return withRelay({}, {}, async (relay, load) => {
     for (let k = 1; k <= kills; k++) {
       // Let it run and deliver for a while (relay start-up included), then kill at an arbitrary instant.
@@ -146,8 +147,8 @@ function killScenario(): Promise<void> {
 const RSS_FLAT_RATIO = 1.1;
 
 function downScenario(): Promise<void> {
-  const downMs = Number(values['down-seconds']) * 1000;
-  const settleMs = Number(values['rss-settle-seconds']) * 1000;
+  const downMs = positive('down-seconds', values['down-seconds']) * 1000;
+  const settleMs = positive('rss-settle-seconds', values['rss-settle-seconds'], true) * 1000;
   return withRelay({ ack_timeout: '10s' }, {}, async (relay, load) => {
     await sleep(3000);
     const before = relay.memory('VmRSS');

@@ -1,18 +1,21 @@
-/**
- * Forward-protocol decode throughput on the real Fluent Bit 5.1.1 z-bulk-20000 captures (Forward mode, up to 14,578
- * entries and ~2 MB per message): framing + envelope + reading every entry (`{log: str}` lines as byte ranges, other
- * records decoded by msgpackr), whole reads and 4 KiB reads.
- *   npm run build && node dist/bench/decode.js [seconds per case, default 3]
- */
+/** Forward-protocol decode throughput on real Fluent Bit 5.1.1 captures, whole reads and 4 KiB reads. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeRequest } from '../src/forward/decode.js';
 import { FrameReader } from '../src/forward/frame-reader.js';
+import { command, positive } from '../test/harness/command.js';
+import { CAPTURES_DIR } from '../test/helpers/paths.js';
 
-const CAPTURES = path.resolve(fileURLToPath(new URL('../../../shared/fixtures/fluent-bit-5.1.1/captures/', import.meta.url)));
-const seconds = Number(process.argv[2] ?? 3);
-const captures = [1, 2, 3, 4].map((n) => readFileSync(path.join(CAPTURES, `z-bulk-20000.c${n}.recv.bin`)));
+const USAGE = `
+npm run bench:decode -- [seconds per case, default 3]        (node dist/bench/decode.js)
+
+Decodes the z-bulk-20000 captures (Forward mode, up to 14,578 entries and ~2 MB per message): framing + envelope +
+reading every entry (\`{log: str}\` lines as byte ranges, other records decoded by msgpackr), fed as whole messages and
+in 4 KiB reads. Prints MB/s, records/s and records per CPU-second.
+`;
+
+const seconds = positive('seconds', command(USAGE, {}, true).positionals[0] ?? '3');
+const captures = [1, 2, 3, 4].map((n) => readFileSync(path.join(CAPTURES_DIR, `z-bulk-20000.c${n}.recv.bin`)));
 const totalBytes = captures.reduce((sum, bytes) => sum + bytes.length, 0);
 
 function decodeAll(readSize: number): number {

@@ -1,57 +1,58 @@
-/**
- * Fuzzing the receiver and the processor with seeded mutations (issue 6): by default 1,000,000 inputs, split
- *   forward 60 %  real captures and generated messages of all four modes, mutated, through the frame reader, the
- *                 decoder, the PING check, gunzip, and the processor for every record decoded (in-process);
- *   record   35 %  mutated LSS lines and records of all 16 log types through the processor (in-process);
- *   tcp       5 %  mutated inputs on throwaway connections to a real relay process (HTTP sink on 127.0.0.1) while one
- *                 good connection sends acked messages the whole time.
- * Properties: whatever fails fails with a ProtocolError or a rejection with a reason, never another throw; no input
- * takes longer than --budget-ms (a worker thread runs the in-process phases and is terminated when an input hangs);
- * memory stays bounded (rule in test/harness/fuzz/memory.ts); every good message is acked and every good record reaches
- * the sink; the relay stays up. Each input is a function of (seed, phase, index): a failure prints them, writes the
- * input to --out, and `--phase P --only INDEX --seed N` runs that one input again. Exits 1 on any violation.
- *
- *   npm run bench:fuzz -- [--inputs 1000000] [--seed N] [--seconds-limit S] [--phases forward,record,tcp]
- *     [--budget-ms 2000] [--out .bench-out/fuzz] [--concurrency 32] [--linger-ms 100]
- *   npm run build && node dist/bench/fuzz.js --seed N --phase forward --only INDEX
- * --seconds-limit S stops each phase when its share of S (in proportion to its inputs) is used up, and reports how
- * many inputs ran; --seed defaults to a fresh one, always printed.
- */
+/** Fuzzing the receiver and the processor with seeded mutations, in-process and against a real relay process. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { ZpaProcessor, loadSchemas } from '../src/zpa/index.js';
+import { command, positive } from '../test/harness/command.js';
 import { checkForward, checkRecord } from '../test/harness/fuzz/check.js';
-import { FuzzInputs, describe, serializeRecord } from '../test/harness/fuzz/inputs.js';
+import { runInWorker } from '../test/harness/fuzz/in-worker.js';
+import { FuzzInputs, describe } from '../test/harness/fuzz/inputs.js';
 import { MEMORY_RULE, memoryVerdict, mib, type MemoryVerdict } from '../test/harness/fuzz/memory.js';
-import { violationOf, type MemorySample, type PhaseReport, type ViolationReport } from '../test/harness/fuzz/run.js';
+import { violationOf, type PhaseReport, type ViolationReport } from '../test/harness/fuzz/run.js';
 import { FuzzRelay, runTcp, type TcpReport } from '../test/harness/fuzz/tcp.js';
-import type { WorkerMessage, WorkerTask } from '../test/harness/fuzz/worker.js';
 import { num, table } from '../test/harness/report.js';
 
-// Exit through process.exit on a signal, so the relay and sink children are stopped (their 'disconnect' handlers).
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+const USAGE = `
+npm run bench:fuzz -- [options]        (node dist/bench/fuzz.js)
 
-const { values } = parseArgs({
-  options: {
-    inputs: { type: 'string', default: '1000000' },
-    seed: { type: 'string' },
-    'seconds-limit': { type: 'string' },
-    phases: { type: 'string', default: 'forward,record,tcp' },
-    'budget-ms': { type: 'string', default: '2000' },
-    out: { type: 'string', default: '.bench-out/fuzz' },
-    concurrency: { type: 'string', default: '32' },
-    'linger-ms': { type: 'string', default: '100' },
-    phase: { type: 'string' },
-    only: { type: 'string' },
-  },
+Seeded mutations, by default 1,000,000 inputs, split
+  forward 60 %  real captures and generated messages of all four modes, mutated, through the frame reader, the
+                decoder, the PING check, gunzip, and the processor for every record decoded (in-process);
+  record  35 %  mutated LSS lines and records of all 16 log types through the processor (in-process);
+  tcp      5 %  mutated inputs on throwaway connections to a real relay process (HTTP sink on 127.0.0.1) while one
+                good connection sends acked messages the whole time.
+Properties: whatever fails fails with a ProtocolError or a rejection with a reason, never another throw; no input
+takes longer than --budget-ms (a worker thread runs the in-process phases and is terminated when an input hangs);
+memory stays bounded (the rule is printed at the end); every good message is acked and every good record reaches the
+sink; the relay stays up. Each input is a function of (seed, phase, index): a failure prints them and writes the input
+to --out. Exits 1 on any violation.
+
+  --inputs N            (default 1000000)
+  --seed N              (default a fresh one, always printed)
+  --seconds-limit S     stop each phase when its share of S (in proportion to its inputs) is used up
+  --phases a,b          (default forward,record,tcp)
+  --budget-ms MS        per input (default 2000)
+  --out DIR             where violating inputs are written (default .bench-out/fuzz)
+  --concurrency C       tcp phase: throwaway connections at once (default 32)
+  --linger-ms MS        tcp phase: how long a throwaway connection waits for the relay to close it (default 100)
+  --seed N --phase P --only INDEX   run that one input again, alone
+`;
+
+const { values } = command(USAGE, {
+  inputs: { type: 'string', default: '1000000' },
+  seed: { type: 'string' },
+  'seconds-limit': { type: 'string' },
+  phases: { type: 'string', default: 'forward,record,tcp' },
+  'budget-ms': { type: 'string', default: '2000' },
+  out: { type: 'string', default: '.bench-out/fuzz' },
+  concurrency: { type: 'string', default: '32' },
+  'linger-ms': { type: 'string', default: '100' },
+  phase: { type: 'string' },
+  only: { type: 'string' },
 });
 
 const seed = values.seed !== undefined ? Number(values.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
-const total = Number(values.inputs);
-const budgetMs = Number(values['budget-ms']);
+const total = positive('inputs', values.inputs);
+const budgetMs = positive('budget-ms', values['budget-ms']);
 const outDir = path.resolve(values.out);
 const phases = new Set(values.phases.split(',').map((p) => p.trim()));
 const SHARES = { forward: 0.6, record: 0.35, tcp: 0.05 };
@@ -73,7 +74,6 @@ console.log(`zpa-relay fuzz: seed ${seed}, ${num(total)} inputs (forward ${num(c
 console.log(`reproduce any input: node dist/bench/fuzz.js --seed ${seed} --phase <forward|record|tcp> --only <index>`);
 
 const reports: PhaseReport[] = [];
-const verdicts = new Map<string, MemoryVerdict>();
 if (counts.forward > 0) reports.push(await inWorker('forward', counts.forward, deadline(counts.forward)));
 if (counts.record > 0) reports.push(await inWorker('record', counts.record, deadline(counts.forward + counts.record)));
 if (counts.tcp > 0) reports.push(await tcpPhase(counts.tcp, deadline(total)));
@@ -83,7 +83,6 @@ console.log('');
 const violations = reports.flatMap((r) => r.violations);
 for (const report of reports) {
   const verdict = memoryVerdict(report.memory);
-  verdicts.set(report.phase, verdict);
   if (!verdict.ok) {
     violations.push({ phase: report.phase, seed, index: -1, level: report.phase, kind: 'memory', message: verdict.detail, stack: '', seedName: '', ops: [], input: '' });
   }
@@ -113,99 +112,15 @@ violations.forEach((v, i) => {
 if (violations.length > 12) console.log(`(${violations.length - 12} more, inputs written to ${outDir})`);
 process.exit(1);
 
-/** Runs one in-process phase in a worker thread, with the hang watchdog; restarts after a hang. */
-async function inWorker(phase: 'forward' | 'record', count: number, until: number): Promise<PhaseReport> {
-  const merged: PhaseReport = { phase, from: 0, to: count, inputs: 0, elapsedMs: 0, outcomes: {}, reasons: {}, slowest: undefined, overBudget: 0, records: 0, violations: [], memory: [] };
-  const t0 = Date.now();
-  let from = 0;
-  let lastProgress = Date.now();
-  let lastPrinted = 0;
-  while (from < count && Date.now() <= until) {
-    const state = new SharedArrayBuffer(8);
-    const shared = new Int32Array(state);
-    const chunk = 2_000;
-    const task: WorkerTask = { seed, phase, from, to: count, chunk, budgetMs, sampleEvery: 5_000, deadline: until, state };
-    // A heap limit of its own: an input that makes the decoder allocate without bound kills the worker, not the run.
-    const worker = new Worker(fileURLToPath(new URL('../test/harness/fuzz/worker.js', import.meta.url)), { workerData: task, resourceLimits: { maxOldGenerationSizeMb: 1536 } });
-    const hang = await new Promise<{ index: number; error?: Error } | undefined>((resolve, reject) => {
-      let watching = false;
-      let seen = -1;
-      const watchdog = setInterval(() => {
-        if (!watching) return;
-        const started = Atomics.load(shared, 1);
-        if (started !== seen) {
-          seen = started;
-          lastProgress = Date.now();
-        } else if (Date.now() - lastProgress > budgetMs + 1000) {
-          clearInterval(watchdog);
-          const index = Atomics.load(shared, 0);
-          void worker.terminate().then(() => resolve({ index }));
-        }
-      }, 100);
-      worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
-          watching = true;
-          lastProgress = Date.now();
-        } else if (message.type === 'chunk') {
-          merge(merged, message.report);
-          from = message.report.from + message.report.inputs;
-          if (Date.now() - lastPrinted > 5000) {
-            lastPrinted = Date.now();
-            progress(phase, merged.inputs, count, t0);
-          }
-        } else {
-          clearInterval(watchdog);
-          resolve(undefined);
-        }
-      });
-      worker.on('error', (error) => {
-        clearInterval(watchdog);
-        // Before the first input: the fuzzer's own fault. After: the input in progress took the worker down.
-        if (!watching) reject(error);
-        else resolve({ index: Atomics.load(shared, 0), error });
-      });
-    });
-    if (!hang) break;
-    // The input did not finish: a hang, or it killed the worker. Rebuild it here, keep it, and go on after it.
-    const kind = hang.error ? 'crash' : 'hang';
-    merged.outcomes[kind.toUpperCase()] = (merged.outcomes[kind.toUpperCase()] ?? 0) + 1;
-    const inputs = new FuzzInputs(seed);
-    const detail = phase === 'forward' ? inputs.forward('forward', hang.index) : inputs.record(hang.index);
-    merged.violations.push({
-      phase,
-      seed,
-      index: hang.index,
-      level: phase,
-      kind,
-      message: `${hang.error ? `the worker died: ${hang.error.message}` : `no progress for ${budgetMs + 1000} ms on this input; the worker was terminated`} (the counts of the ${num(hang.index - from)} inputs before it since the last chunk are lost)`,
-      stack: hang.error?.stack ?? '',
-      seedName: detail.seedName,
-      ops: detail.ops,
-      input: 'bytes' in detail ? detail.bytes : serializeRecord(detail.record),
-      ...('tag' in detail ? { tag: detail.tag } : {}),
-    });
-    merged.inputs += hang.index - from + 1;
-    from = hang.index + 1;
-  }
-  merged.elapsedMs = Date.now() - t0;
-  return merged;
-}
-
-function merge(into: PhaseReport, chunk: PhaseReport): void {
-  const offset = into.inputs;
-  into.inputs += chunk.inputs;
-  into.records += chunk.records;
-  into.overBudget += chunk.overBudget;
-  for (const [k, n] of Object.entries(chunk.outcomes)) into.outcomes[k] = (into.outcomes[k] ?? 0) + n;
-  for (const [k, n] of Object.entries(chunk.reasons)) into.reasons[k] = (into.reasons[k] ?? 0) + n;
-  if (chunk.slowest && (!into.slowest || chunk.slowest.ms > into.slowest.ms)) into.slowest = chunk.slowest;
-  for (const v of chunk.violations) if (into.violations.length < 50) into.violations.push({ ...v, input: typeof v.input === 'string' ? v.input : Buffer.from(v.input) });
-  into.memory.push(...chunk.memory.map((m: MemorySample) => ({ ...m, at: m.at + offset })));
-}
-
+/** Prints how far a phase started at `t0` is. */
 function progress(phase: string, done: number, count: number, t0: number): void {
   const seconds = (Date.now() - t0) / 1000;
   console.log(`  ${phase}: ${num(done)} / ${num(count)} inputs, ${num(done / seconds)} inputs/s`);
+}
+
+function inWorker(phase: 'forward' | 'record', count: number, until: number): Promise<PhaseReport> {
+  const t0 = Date.now();
+  return runInWorker({ seed, phase, count, until, budgetMs, progress: (done) => progress(phase, done, count, t0) });
 }
 
 async function tcpPhase(count: number, until: number): Promise<TcpReport> {
@@ -213,8 +128,8 @@ async function tcpPhase(count: number, until: number): Promise<TcpReport> {
   const t0 = Date.now();
   try {
     const report = await runTcp(relay, new FuzzInputs(seed), 0, count, {
-      concurrency: Number(values.concurrency),
-      lingerMs: Number(values['linger-ms']),
+      concurrency: positive('concurrency', values.concurrency),
+      lingerMs: positive('linger-ms', values['linger-ms'], true),
       ackTimeoutMs: 15_000,
       sampleEveryMs: 500,
       stop: () => Date.now() > until,
@@ -230,7 +145,16 @@ function printPhase(report: PhaseReport, verdict: MemoryVerdict): void {
   const seconds = report.elapsedMs / 1000;
   console.log(`== ${report.phase}: ${num(report.inputs)} inputs in ${num(seconds, 1)} s = ${num(report.inputs / seconds)} inputs/s${report.records ? `, ${num(report.records)} decoded records through the processor` : ''}`);
   const outcomes = Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]);
-  console.log(table(['outcome', 'inputs', '%'], outcomes.map(([k, n]) => [k, num(n), num((100 * n) / report.inputs, 1)])));
+  console.log(
+    table<[string, number]>(
+      [
+        ['outcome', ([k]) => k],
+        ['inputs', ([, n]) => num(n)],
+        ['%', ([, n]) => num((100 * n) / report.inputs, 1)],
+      ],
+      outcomes,
+    ),
+  );
   const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) {
     console.log(`top reasons (${reasons.length} distinct):`);

@@ -1,24 +1,24 @@
-/**
- * Relay throughput and memory, measured end to end: Dispatcher → HttpSink (preset framing, gzip, undici) → a
- * loopback HTTP server that reads every body and answers 200. Prints one line per case.
- *
- *   node dist/bench/sinks-http.js [records=100000]
- *
- * Then the memory case: the target is down, the budget fills, the relay retries; the heap is sampled to show it stays
- * flat while the sink is down.
- */
-import { RecordText } from '../src/shared/record-text.js';
+/** HTTP sink throughput and memory: Dispatcher → HttpSink (preset framing, gzip, undici) → a loopback HTTP target. */
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Delivery } from '../src/contract.js';
-import { Dispatcher } from '../src/pipeline/dispatcher.js';
-import { createSink, sinkConfigSchema } from '../src/sinks/config.js';
-import { DeadLetterWriter } from '../src/sinks/dead-letter.js';
+import type { Dispatcher } from '../src/pipeline/dispatcher.js';
+import { RecordText } from '../src/shared/record-text.js';
+import { command, positive } from '../test/harness/command.js';
+import { relayTo } from '../test/helpers/http-relay.js';
 
-const TOTAL = Number(process.argv[2] ?? 100_000);
+const USAGE = `
+npm run bench:sinks -- [records, default 100000]        (node --expose-gc dist/bench/sinks-http.js)
+
+Relay throughput and memory, measured end to end: Dispatcher → HttpSink (preset framing, gzip, undici) → a loopback
+HTTP server that reads every body and answers 200, one line per preset and compression. Then the memory case: the
+target is down, the budget fills, the relay retries; the heap is sampled to show it stays flat while the sink is down.
+`;
+
+const TOTAL = positive('records', command(USAGE, {}, true).positionals[0] ?? '100000');
 const PER_MESSAGE = 500; // records per forward message, as Fluent Bit chunks are
+/** The dispatcher's in-flight budget. */
+const BUDGET = { records: 20_000, bytes: 1 << 30 };
 
 /** A ~2 KB record, ZPA UserActivity-like, varying per seq so compression sees realistic repetition. */
 function record(seq: number): Delivery {
@@ -62,13 +62,6 @@ async function startTarget(): Promise<{ url: string; close(): Promise<{ requests
   };
 }
 
-function relay(config: Record<string, unknown>, budgetRecords: number) {
-  const deadLetter = new DeadLetterWriter({ path: path.join(tmpdir(), `zpa-relay-bench-dead-${process.pid}.ndjson`), fsync: false });
-  const sink = createSink(sinkConfigSchema.parse(config), { deadLetter });
-  const dispatcher = new Dispatcher({ sinks: [sink], deadLetter, maxInFlightRecords: budgetRecords, maxInFlightBytes: 1 << 30 });
-  return { sink, dispatcher };
-}
-
 /** Submit every message the way the receiver does: only while the budget has room, resuming on 'drain'. */
 function feed(dispatcher: Dispatcher, count = messages.length): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -88,7 +81,7 @@ function feed(dispatcher: Dispatcher, count = messages.length): Promise<void> {
 
 async function throughput(label: string, config: Record<string, unknown>): Promise<void> {
   const target = await startTarget();
-  const { sink, dispatcher } = relay(config.type === 'file' ? config : { ...config, url: target.url }, 20_000);
+  const { sink, dispatcher } = relayTo(config.type === 'file' ? config : { ...config, url: target.url }, BUDGET);
   const started = process.hrtime.bigint();
   await feed(dispatcher);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -104,7 +97,7 @@ async function memoryWhileDown(): Promise<void> {
   const target = await startTarget();
   const url = target.url;
   await target.close(); // now connections are refused
-  const { sink, dispatcher } = relay({ type: 'ndjson', url, compression: 'gzip', retry: { initial_delay: 10, max_delay: 50 } }, 20_000);
+  const { sink, dispatcher } = relayTo({ type: 'ndjson', url, compression: 'gzip', retry: { initial_delay: 10, max_delay: 50 } }, BUDGET);
   const all = feed(dispatcher).catch(() => {});
   const samples: number[] = [];
   for (let i = 0; i < 20; i++) {

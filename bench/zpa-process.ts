@@ -1,16 +1,20 @@
-/**
- * Parse + classify + validate + enrich throughput per log type: records per CPU-second through the ZpaProcessor, for
- * `Format none` JSON lines as the relay gets them (UTF-8 bytes, processBytes: the dominant path; also with outcomes
- * held as batches hold them) and as strings, CSV lines and `Format json` records.
- * Run: node dist/bench/zpa-process.js [seconds per case, default 1] [log type ...]
- */
+/** Parse + classify + validate + enrich throughput per log type: records per CPU-second through the ZpaProcessor. */
 import { Unpackr, Packr } from 'msgpackr';
 import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat } from '../src/zpa/index.js';
 import { type Outcome, isFailure } from '../src/contract.js';
+import { command, positive } from '../test/harness/command.js';
 import { recordsPerCpuSecond } from '../test/harness/cpu-rate.js';
 
-const seconds = Number(process.argv[2] ?? 1);
-const only = process.argv.slice(3);
+const USAGE = `
+npm run bench:zpa -- [seconds per case, default 1] [log type ...]        (node dist/bench/zpa-process.js)
+
+Records per CPU-second (the median of five windows) through the ZpaProcessor, per log type: \`Format none\` JSON lines
+as the relay gets them (UTF-8 bytes, processBytes: the dominant path; also with outcomes held as batches hold them)
+and as strings, CSV lines, and \`Format json\` records; beside them JSON.parse alone over the same lines.
+`;
+
+const [secondsText, ...only] = command(USAGE, {}, true).positionals;
+const seconds = positive('seconds', secondsText ?? '1');
 const RECORDS = 2000;
 /** The same records on every run: a fixed base time for the generator's event times. */
 const BASE_TIME = Date.UTC(2026, 0, 5, 12, 0, 0);

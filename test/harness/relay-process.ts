@@ -1,29 +1,19 @@
 /**
  * The real relay as a child process (`dist/src/cli.js --config FILE`), for benchmarks and chaos tests: started on a
- * fixed forward port so it can be killed and restarted in place, with its CPU time and peak memory read from /proc.
+ * fixed forward port so it can be killed and restarted in place, run as the container image runs it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.js';
 import { NODE_MAJOR, startupHeapFlags } from '../../src/config/heap.js';
+import { childPids } from './proc.js';
+import { ServiceProcess, accepts, freePort, httpOk } from './service-process.js';
 
 /** dist/src/cli.js, from dist/test/harness/. */
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-export const PASSTHROUGH_RELAY = fileURLToPath(new URL('../../bench/passthrough-relay.js', import.meta.url));
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 export interface RelayProcessOptions {
   /** The configuration (written as JSON, which is YAML); listen.port and ops.port must be fixed (freePort()). */
@@ -49,29 +39,9 @@ function nodeMajorOf(node: string | undefined): number {
   return Number(execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8', timeout: 10_000 }).split('.')[0]);
 }
 
-/** Relay children still running: killed when this process exits, however it exits, so none is left behind. */
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-/** Clock ticks per second of /proc/<pid>/stat times: `getconf CLK_TCK`, else Linux's usual 100. */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-export class RelayProcess {
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-bench-'));
-  readonly configPath = path.join(this.dir, 'relay.yaml');
-  child: ChildProcess | undefined;
+export class RelayProcess extends ServiceProcess {
+  readonly configPath = path.join(mkdtempSync(path.join(tmpdir(), 'zpa-relay-bench-')), 'relay.yaml');
   opsPort: number | undefined;
-  /** The relay's log lines (stdout and stderr), most recent last, at most 2000 kept. */
-  readonly log: string[] = [];
-  starts = 0;
   /**
    * How it is run, as the container image runs it (Dockerfile ENTRYPOINT and ENV): the heap flags only node's command
    * line takes, for the node binary used, and glibc's mmap threshold, which this environment or options.env may
@@ -81,24 +51,15 @@ export class RelayProcess {
   private readonly nodeArgs: string[];
 
   constructor(private readonly options: RelayProcessOptions) {
+    super();
     writeFileSync(this.configPath, JSON.stringify(options.config, null, 2));
     this.env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...options.env };
     this.nodeArgs = [...startupHeapFlags(loadConfig(this.configPath, this.env), nodeMajorOf(options.node)), ...(options.nodeArgs ?? [])];
   }
 
-  get pid(): number {
-    const pid = this.child?.pid;
-    if (pid === undefined) throw new Error('relay not running');
-    return pid;
-  }
-
   /** The forward port (listen.port). */
   get port(): number {
     return (this.options.config.listen as { port: number }).port;
-  }
-
-  get deadLetterPath(): string | undefined {
-    return (this.options.config.dead_letter as { path?: string } | undefined)?.path;
   }
 
   /**
@@ -111,69 +72,14 @@ export class RelayProcess {
     this.opsPort = opsEnabled ? config.ops?.port : undefined;
     const forwardPort = config.listen?.port;
     if ((opsEnabled && !this.opsPort) || !forwardPort) throw new Error('RelayProcess needs fixed listen.port and ops.port (use freePort())');
-    const child = spawn(this.options.node ?? process.execPath, [...this.nodeArgs, this.options.script ?? CLI, '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: this.env });
-    this.child = child;
-    this.starts++;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let rest = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (text: string) => {
-        const lines = (rest + text).split('\n');
-        rest = lines.pop() ?? '';
-        this.log.push(...lines);
-        if (this.log.length > 2000) this.log.splice(0, this.log.length - 1000);
-      });
-    }
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) break;
-      if (opsEnabled ? await httpOk(`http://127.0.0.1:${this.opsPort}/readyz`) : await accepts(forwardPort)) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    const state = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : 'not ready in time';
-    throw new Error(`relay ${state}:\n${this.log.slice(-20).join('\n')}`);
-  }
-
-  /** kill -9, and wait for the process to be gone. */
-  async kill9(): Promise<void> {
-    await this.signal('SIGKILL', 5000);
-  }
-
-  /** SIGTERM (graceful: flush, settle, ack), escalating to SIGKILL after `timeoutMs`. */
-  async stop(timeoutMs = 25_000): Promise<void> {
-    await this.signal('SIGTERM', timeoutMs);
-  }
-
-  private async signal(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(timer);
+    const args = [...this.nodeArgs, this.options.script ?? CLI, '--config', this.configPath];
+    const ready = () => (opsEnabled ? httpOk(`http://127.0.0.1:${this.opsPort}/readyz`) : accepts(forwardPort));
+    await this.launch('relay', this.options.node ?? process.execPath, args, this.env, ready, this.options.startTimeoutMs);
   }
 
   /** The relay's processes: the one started, plus its workers when it runs several (`workers` in the config). */
-  pids(): number[] {
+  override pids(): number[] {
     return [this.pid, ...childPids(this.pid)];
-  }
-
-  /** User + system CPU seconds of the relay's processes so far. */
-  cpuSeconds(): number {
-    return this.pids().reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
-  }
-
-  /** A memory figure of /proc/<pid>/status in bytes, summed over the relay's processes: VmHWM (peak RSS) or VmRSS. */
-  memory(key: 'VmHWM' | 'VmRSS'): number {
-    return processMemory(this.pids(), key);
-  }
-
-  /** Resets the peak RSS (VmHWM) to the current RSS; false when the kernel refuses. */
-  resetPeakRss(): boolean {
-    return resetPeakRss(this.pids());
   }
 
   /** /metrics as text. */
@@ -185,7 +91,7 @@ export class RelayProcess {
 
   /** Lines in the dead-letter file. */
   deadLetters(): string[] {
-    const file = this.deadLetterPath;
+    const file = (this.options.config.dead_letter as { path?: string } | undefined)?.path;
     if (!file) return [];
     try {
       return readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -193,81 +99,6 @@ export class RelayProcess {
       return [];
     }
   }
-}
-
-/** Direct children of a process, from the parent pid field of every /proc/<pid>/stat. */
-function childPids(parent: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) children.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return children;
-}
-
-/** User + system CPU seconds of a process so far: utime and stime of /proc/<pid>/stat. */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-/** A memory figure of /proc/<pid>/status in bytes, summed over `pids`: VmHWM (peak RSS) or VmRSS. */
-export function processMemory(pids: number[], key: 'VmHWM' | 'VmRSS'): number {
-  return pids.reduce((sum, pid) => {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
-    return sum + Number(kb ?? NaN) * 1024;
-  }, 0);
-}
-
-/** Resets the peak RSS (VmHWM) of `pids` to their current RSS; false when the kernel refuses. */
-export function resetPeakRss(pids: number[]): boolean {
-  try {
-    for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Something accepts TCP connections on 127.0.0.1:`port`. */
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** The sum of a metric's samples in Prometheus text (every label set), 0 when absent. */
-export function metricSum(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
 }
 
 /**

@@ -8,16 +8,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Packr } from 'msgpackr';
 import { FrameReader } from '../../../src/forward/frame-reader.js';
 import { LSS_FORMATS, LssGenerator, seededRandom, type LssFormat } from '../../../src/zpa/index.js';
+import { CAPTURES_DIR, ZPA_DIR } from '../../helpers/paths.js';
 
-/** The shared reference data beside the checkout (dist/test/harness/fuzz/ → repo → ../shared). */
-export const SHARED_DIR = path.resolve(fileURLToPath(new URL('../../../../../shared/', import.meta.url)));
-export const CAPTURES_DIR = path.join(SHARED_DIR, 'fixtures', 'fluent-bit-5.1.1', 'captures');
-export const SAMPLES_DIR = path.join(SHARED_DIR, 'zpa', 'samples');
+const SAMPLES_DIR = path.join(ZPA_DIR, 'samples');
 
 /** Generated records happen just before this instant, whatever the clock says: the same bytes on every run. */
 export const BASE_TIME = Date.UTC(2026, 10, 23, 6, 0, 0);
