@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { LssGenerator } from '../src/zpa/index.js';
-import { command, loadOptions, loadSettings } from '../test/harness/command.js';
+import { command, loadOptions, loadSettings, positive } from '../test/harness/command.js';
 import { CountSink } from '../test/harness/count-sink.js';
 import { FluentBitProcess } from '../test/harness/fluent-bit-process.js';
 import { LoadPhases, PHASE_COLUMNS as C, type PhaseResult } from '../test/harness/load-phase.js';
@@ -67,7 +67,7 @@ const generator = new LssGenerator();
 const load = loadSettings(values, generator);
 const variants = values.variants.split(',').map((v) => v.trim()) as Variant[];
 for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (known: ${VARIANTS.join(', ')})`);
-const outputWorkers = values['output-workers'] === undefined ? undefined : Number(values['output-workers']);
+const outputWorkers = values['output-workers'] === undefined ? undefined : positive('output-workers', values['output-workers']);
 const fluentBitVersion = (() => {
   try {
     return execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 }).split('\n')[0].trim();

@@ -1,3 +1,4 @@
+/** Bad input on the forward receiver closes only the offending connection, with a reason; seeded mutations of real captures too. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
