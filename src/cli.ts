@@ -23,7 +23,7 @@ Options:
   -v, --version       the version
 
 Any option can also be set by environment: ZPA_RELAY_<SECTION>__<KEY>, e.g. ZPA_RELAY_LISTEN__PORT=24224,
-and string values may use \${VAR} or \${VAR:-default}. See README.md for every option.
+and string values may use \${VAR} or \${VAR:-default}. See docs/configuration.md for every option.
 `;
 
 function version(): string {

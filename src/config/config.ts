@@ -49,7 +49,7 @@ export const configSchema = z
         /**
          * Worker processes collect garbage on their own thread only (--single-threaded-gc): with a worker per core,
          * the collector's helper threads only take CPU from the other workers. `auto`: on Node 20 only, where it
-         * costs no memory; Node 24 then holds ~90 MB more at full load (src/config/heap.ts).
+         * costs no memory; on Node 24 it raises peak memory a lot (src/config/heap.ts, docs/performance.md).
          */
         single_threaded_gc: z.union([z.literal('auto'), z.boolean()], { error: 'expected auto, true or false' }).default('auto'),
       })

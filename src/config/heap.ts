@@ -33,11 +33,10 @@ const SINGLE_THREADED_GC_ON = /^--single[-_]threaded[-_]gc$/;
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /**
- * Whether a node of this major version collects on one thread. `auto` decides by measurement (`npm run bench`,
- * user-activity, one worker, this two-core machine): on Node 20 the same records/s took 101 % instead of 113-118 %
- * CPU at the same peak RSS, and two workers did 1.56-1.77× one worker's records/s instead of 1.39-1.64×; on Node 24
- * it saved less (103 % instead of 115-118 %) and peak RSS rose from 232-249 to 329-337 MB, since marking on the
- * main thread finishes later and the old generation and dead ArrayBuffers pile up meanwhile.
+ * Whether a node of this major version collects on one thread. `auto` decides by measurement (`npm run bench`; the
+ * figures are in docs/performance.md): on Node 20 it takes less CPU for the same records/s at the same peak RSS, and
+ * two workers scale better; on Node 24 it saves less CPU and costs much more memory, since marking on the main thread
+ * finishes later and the old generation and dead ArrayBuffers pile up meanwhile.
  */
 export function singleThreadedGc(config: Config, nodeMajor = NODE_MAJOR): boolean {
   const setting = config.heap.single_threaded_gc;

@@ -27,8 +27,8 @@ export class RecordText {
 
   /**
    * A record whose head is `request[start, end)`, bytes of the received request, with `edits` (see the constructor;
-   * replacement texts are written as UTF-8). Kept as the range, not as a subarray: a Buffer view costs some 600 bytes
-   * of heap, more than the tail, for every record waiting for its batch.
+   * replacement texts are written as UTF-8). Kept as the range, not as a subarray: a Buffer view costs more heap than
+   * the tail, for every record waiting for its batch.
    */
   static view(request: Buffer, start: number, end: number, tail: string, edits?: readonly (number | string)[]): RecordText {
     return new RecordText(request, start, end, tail, true, edits);

@@ -35,8 +35,8 @@ export interface SimulateOptions {
 
 /**
  * One socket write carries whole lines up to about this many characters: at high rates one write per line would cost
- * a syscall each, and multi-megabyte blocks spend more time in the garbage collector than in generating the lines
- * (measured: 64 KiB blocks ~16k JSON lines/s, 2.5 MB blocks ~7k).
+ * a syscall each, and multi-megabyte blocks, as measured, spend more time in the garbage collector than in generating
+ * the lines.
  */
 const BLOCK_CHARS = 64 * 1024;
 
