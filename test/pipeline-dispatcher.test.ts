@@ -1,3 +1,4 @@
+/** The dispatcher: routing to sinks, settlement before the ack, the in-flight budget, abort and close. */
 import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';

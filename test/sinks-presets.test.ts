@@ -1,3 +1,4 @@
+/** Each preset against a real target: headers, auth, body shape, limits and per-item results. */
 import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
