@@ -114,7 +114,7 @@ test('the in-flight budget saturates, and drain fires once settled records free 
 });
 
 test('the budget counts the framed copy a sink holds besides the record text, until the record settles', async () => {
-  /** Holds a framed copy of `copyBytes` per record, as a Splunk HEC or Elastic sink does. */
+  /** Holds 100 bytes of its own per record besides the record text, as a Splunk HEC or Elastic sink holds its frame. */
   class CopyingSink extends HeldSink {
     override write(record: Delivery, settlement: Settlement): number {
       super.write(record, settlement);
