@@ -11,7 +11,8 @@ const USAGE = `
 npm run bench:sinks -- [records, default 100000]        (node --expose-gc dist/bench/sinks-http.js)
 
 Relay throughput and memory, measured end to end: Dispatcher → HttpSink (preset framing, gzip, undici) → a loopback
-HTTP server that reads every body and answers 200, one line per preset and compression. Then the memory case: the
+HTTP server that reads every body and answers 200, one line per preset and compression: the rate, and the process's
+CPU time per record (every thread: the relay, zlib's pool and the target's thread), which a busy machine moves less. Then the memory case: the
 target is down, the budget fills, the relay retries; the heap is sampled to show it stays flat while the sink is down.
 `;
 
@@ -20,14 +21,37 @@ const PER_MESSAGE = 500; // records per forward message, as Fluent Bit chunks ar
 /** The dispatcher's in-flight budget. */
 const BUDGET = { records: 20_000, bytes: 1 << 30 };
 
-/** A ~2 KB record, ZPA UserActivity-like, varying per seq so compression sees realistic repetition. */
-function record(seq: number): Delivery {
+/** A ~2 KB record as received, ZPA UserActivity-like, varying per seq so compression sees realistic repetition. */
+function receivedLine(seq: number): string {
   const fields = Array.from({ length: 40 }, (_, i) => `"Field${i}":"value-${(seq * 7 + i) % 1000}-${'abcdefghij'.slice(0, (seq + i) % 10)}"`).join(',');
-  const json = `{"seq":${seq},"AuditId":9007199254740993${seq % 10},"LogTimestamp":"Mon Nov 23 06:00:00 2026",${fields},"Pad":"${'x'.repeat(900)}"}`;
-  return { text: RecordText.of(json), logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1_795_413_600_000 + seq, tag: 'zpa.user', source: 'fb-0' };
+  return `{"seq":${seq},"AuditId":9007199254740993${seq % 10},"Count":"${seq % 100}","LogTimestamp":"Mon Nov 23 06:00:00 2026",${fields},"Pad":"${'x'.repeat(900)}"}`;
 }
-const messages = Array.from({ length: Math.ceil(TOTAL / PER_MESSAGE) }, (_, m) => Array.from({ length: PER_MESSAGE }, (_, i) => record(m * PER_MESSAGE + i)));
-const recordBytes = messages.flat().reduce((sum, r) => sum + r.text.json.length, 0);
+
+/**
+ * One forward message's records as the processor hands them over on its byte path: views of the request's bytes up
+ * to each closing brace, with the relay's appended fields as the tail; every fourth record has its quoted `Count`
+ * coerced to a number (an edit over the view).
+ */
+function message(first: number): Delivery[] {
+  const lines = Array.from({ length: PER_MESSAGE }, (_, i) => receivedLine(first + i));
+  const request = Buffer.from(lines.join('\n'));
+  let start = 0;
+  return lines.map((line, i) => {
+    const seq = first + i;
+    const end = start + Buffer.byteLength(line);
+    const tail = `,"p_log_type":"Zscaler.ZPA.UserActivity","p_row_id":"${seq.toString(16).padStart(24, '0')}","p_parse_time":"2026-11-23T06:00:00.000Z"}`;
+    let edits: (number | string)[] | undefined;
+    if (seq % 4 === 0) {
+      const value = start + line.indexOf('"Count":"') + 8;
+      edits = [value, value + String(seq % 100).length + 2, String(seq % 100)];
+    }
+    const text = RecordText.view(request, start, end - 1, tail, edits);
+    start = end + 1;
+    return { text, logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1_795_413_600_000 + seq, tag: 'zpa.user', source: 'fb-0' };
+  });
+}
+const messages = Array.from({ length: Math.ceil(TOTAL / PER_MESSAGE) }, (_, m) => message(m * PER_MESSAGE));
+const recordBytes = messages.flat().reduce((sum, r) => sum + r.text.byteLength, 0);
 
 /**
  * The loopback target runs in a worker thread, so reading 200 MB of request bodies does not compete with the relay
@@ -83,13 +107,16 @@ async function throughput(label: string, config: Record<string, unknown>): Promi
   const target = await startTarget();
   const { sink, dispatcher } = relayTo(config.type === 'file' ? config : { ...config, url: target.url }, BUDGET);
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   await feed(dispatcher);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
   await dispatcher.close(5000);
   const { requests } = await target.close();
   const perRequest = requests === 0 ? '' : `${String(requests).padStart(5)} requests, ${(sink.stats.bytesSent / requests / 1024).toFixed(0)} KiB sent each, ratio ${(recordBytes / sink.stats.bytesSent).toFixed(1)}, ${sink.stats.splits} splits`;
   console.log(
-    `${label.padEnd(34)} ${(TOTAL / seconds / 1000).toFixed(1).padStart(6)} k rec/s  ${(recordBytes / seconds / 1e6).toFixed(0).padStart(4)} MB/s of records  ${perRequest}`,
+    `${label.padEnd(34)} ${(TOTAL / seconds / 1000).toFixed(1).padStart(6)} k rec/s  ${((cpu.user + cpu.system) / TOTAL).toFixed(1).padStart(5)} µs CPU/rec  ` +
+      `${(recordBytes / seconds / 1e6).toFixed(0).padStart(4)} MB/s of records  ${perRequest}`,
   );
 }
 
@@ -121,5 +148,6 @@ await throughput('ndjson, gzip level 6', { type: 'ndjson', compression: 'gzip', 
 await throughput('panther (gzip, 950 kB cap)', { type: 'panther' });
 await throughput('elastic_bulk (gzip, sha256 _id)', { type: 'elastic_bulk' });
 await throughput('splunk_hec (gzip)', { type: 'splunk_hec', token: 't' });
+await throughput('datadog (gzip)', { type: 'datadog', api_key: 'k' });
 await throughput('loki (gzip)', { type: 'loki' });
 await memoryWhileDown();

@@ -93,7 +93,7 @@ export interface SinkStats {
   requestsInFlight: number;
   /** Request body bytes as sent (after compression). */
   bytesSent: number;
-  /** Retries keyed by HTTP status, or "network" / "timeout". */
+  /** Retries keyed by HTTP status, or "network", "timeout", "authorization", "unacknowledged", "unreadable_2xx", "item_<status>". */
   retries: Record<string, number>;
   /** Batches split in halves after a 413 or because the compressed body exceeded `max_bytes`. */
   splits: number;

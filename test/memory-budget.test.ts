@@ -1,3 +1,4 @@
+/** The in-flight byte budget: what an unsettled message holds, counted until it settles. */
 import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';

@@ -1,3 +1,4 @@
+/** The dispatcher: routing to sinks, settlement before the ack, the in-flight budget, abort and close. */
 import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -113,7 +114,7 @@ test('the in-flight budget saturates, and drain fires once settled records free 
 });
 
 test('the budget counts the framed copy a sink holds besides the record text, until the record settles', async () => {
-  /** Holds a framed copy of `copyBytes` per record, as a Splunk HEC or Elastic sink does. */
+  /** Holds 100 bytes of its own per record besides the record text, as a Splunk HEC or Elastic sink holds its frame. */
   class CopyingSink extends HeldSink {
     override write(record: Delivery, settlement: Settlement): number {
       super.write(record, settlement);

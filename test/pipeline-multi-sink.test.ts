@@ -1,3 +1,4 @@
+/** Several HTTP sinks behind one dispatcher: log-type filters, graceful close with batches waiting, close with a target down. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

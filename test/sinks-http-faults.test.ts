@@ -1,3 +1,4 @@
+/** The HTTP sink under target faults: 5xx storms, Retry-After, 413 splits, resets, timeouts, max_age, abandoned messages. */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pino from 'pino';

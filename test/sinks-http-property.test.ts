@@ -1,3 +1,4 @@
+/** Any sequence of target faults: every record delivered or dead-lettered exactly once, duplicates counted. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';

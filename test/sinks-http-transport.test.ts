@@ -1,3 +1,4 @@
+/** The HTTP sink's transport: TLS verification, mutual TLS, and proxies from the environment. */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { records, seqs } from './helpers/http-records.js';

@@ -1,3 +1,4 @@
+/** Each preset against a real target: headers, auth, body shape, limits and per-item results. */
 import { RecordText } from '../src/shared/record-text.js';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
@@ -6,12 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { Delivery } from '../src/contract.js';
-import { zstdAvailable } from '../src/sinks/compression.js';
+import { zstdAvailable } from '../src/sinks/http/compression.js';
 import { sinkConfigSchema } from '../src/sinks/config.js';
 import { elasticBulkPreset } from '../src/sinks/presets/elastic-bulk.js';
-import { joinFrames, type BatchItem } from '../src/sinks/preset.js';
-import { epochNanosText, epochSecondsText, isoTimeText, prependMembers } from '../src/sinks/presets/fields.js';
+import { frameBytes, joinFrames, membersFrame } from '../src/sinks/framing.js';
+import type { BatchItem } from '../src/sinks/preset.js';
+import { epochNanosText, epochSecondsText, isoTimeText } from '../src/sinks/presets/fields.js';
 import { FAST, relayTo } from './helpers/http-relay.js';
+import { bodyOf, unsettled } from './helpers/http-records.js';
 import { HttpTarget, type ReceivedRequest } from './helpers/http-target.js';
 
 // Two records as the processor hands them over. `a` carries an integer above 2^53 that must arrive digit for digit;
@@ -46,13 +49,16 @@ test('ndjson: one record per line, bearer auth, no compression by default', asyn
   assert.equal(request.raw.toString(), '{"ConnectionID":"c1","AuditId":9007199254740993}\n{"ObjectName":"app \\"x\\"","Id":1}\n');
 });
 
+/** An item of this record text, without a frame, said to add `bytes` to the body. */
+const textItem = (json: string, bytes: number): BatchItem => ({ entry: { record: { ...a, text: RecordText.of(json) }, settlement: unsettled }, frame: undefined, bytes });
+
 test('joinFrames writes frames and separators straight into one Buffer of the exact size, multi-byte text included', () => {
   const frames = ['{"a":"é"}', '{"b":"日本"}', '{"c":"😀"}'];
-  const items = frames.map((frame) => ({ frame, bytes: Buffer.byteLength(frame) + 1 }) as BatchItem);
+  const items = frames.map((frame) => textItem(frame, Buffer.byteLength(frame) + 1));
   assert.equal(joinFrames(items, '', '\n', '', 'after').toString(), `${frames.join('\n')}\n`);
   assert.equal(joinFrames(items, '[', ',', ']', 'between').toString(), `[${frames.join(',')}]`);
   assert.equal(joinFrames([], '[', ',', ']', 'between').toString(), '[]');
-  assert.throws(() => joinFrames([{ frame: 'é', bytes: 1 } as BatchItem], '', '', '', 'after'), /wrote/);
+  assert.throws(() => joinFrames([textItem('é', 1)], '', '', '', 'after'), /wrote/);
 });
 
 test('json_array: one JSON array, basic auth, extra headers from secrets', async () => {
@@ -224,6 +230,12 @@ test('splunk_hec indexer_ack: a batch counts as delivered only once Splunk repor
 });
 
 test('time and member helpers: exact text from integer arithmetic, "now" for an unknown time, empty objects handled', () => {
+  // Members put in front of a record's own, as the body writes them.
+  const prependMembers = (members: string, json: string) => {
+    const text = RecordText.of(json);
+    const frame = membersFrame('', members, text, '');
+    return joinFrames([{ entry: { record: { ...a, text }, settlement: unsettled }, frame, bytes: frameBytes(frame, text) }], '', '', '', 'after').toString();
+  };
   assert.equal(epochSecondsText(1795413600005), '1795413600.005');
   assert.equal(epochSecondsText(1795413600000), '1795413600.000');
   assert.equal(epochNanosText(1795413600005.25), '1795413600005250000');
@@ -265,7 +277,7 @@ test('zstd where the runtime has it (Node >= 22.15): the target decodes the exac
 test('elastic_bulk: the _id hashes the record as received, so a resend with a new row id and parse time is the same document', () => {
   const config = sinkConfigSchema.parse({ type: 'elastic_bulk', url: 'http://127.0.0.1:9200' });
   const preset = elasticBulkPreset(config as Parameters<typeof elasticBulkPreset>[0]);
-  const frameOf = (delivery: Delivery) => preset.frame(delivery) ?? '';
+  const frameOf = (delivery: Delivery) => bodyOf(preset, [delivery]);
   const received = '{"ConnectionID":"c1","AuditId":9007199254740993';
   // Read on the byte path and on the text path: the same record as received, the same document.
   const first: Delivery = { ...a, text: RecordText.from(Buffer.from(received), ',"p_row_id":"aa01","p_parse_time":"2026-11-23T06:00:00Z"}') };

@@ -1,7 +1,8 @@
+/** The `sinks:` list's schema, one entry per type, and the sink each entry builds (a file, or HTTP with its preset). */
 import type pino from 'pino';
 import { z } from 'zod';
 import { FileSink, fileSinkConfigSchema } from './file.js';
-import { HttpSink } from './http-sink.js';
+import { HttpSink } from './http/sink.js';
 import type { Preset } from './preset.js';
 import { datadogPreset, datadogSinkConfigSchema } from './presets/datadog.js';
 import { bulkUrl, elasticBulkPreset, elasticBulkSinkConfigSchema } from './presets/elastic-bulk.js';
@@ -32,7 +33,8 @@ export interface SinkDeps {
   logger?: pino.Logger;
 }
 
-function presetFor(config: Exclude<SinkConfig, { type: 'file' }>): Preset {
+/** The preset an HTTP sink entry builds. */
+export function presetFor(config: Exclude<SinkConfig, { type: 'file' }>): Preset {
   switch (config.type) {
     case 'ndjson':
     case 'panther':

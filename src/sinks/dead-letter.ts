@@ -1,3 +1,4 @@
+/** The dead-letter destination: failed records as NDJSON lines, each settled once written (and synced, if asked). */
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';

@@ -1,3 +1,4 @@
+/** The file sink: enriched records as NDJSON lines to stdout or a file, each settled once written. */
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';

@@ -1,7 +1,8 @@
+/** The keys every HTTP preset shares (batch, retry, TLS, headers, timeout, concurrency) and the auth methods. */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { byteSize, duration, readableFile, secret } from '../shared/units.js';
-import { zstdAvailable, type Compression } from './compression.js';
+import { zstdAvailable, type Compression } from './http/compression.js';
 
 /** Retried by default: request timeout, rate limit, and the 5xx that mean "try later". */
 export const DEFAULT_RETRY_STATUSES = [408, 429, 500, 502, 503, 504];

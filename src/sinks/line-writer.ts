@@ -1,3 +1,4 @@
+/** Appending lines to a file or stdout with group commit, settling each line once its write (and sync) succeeded. */
 import { close, fdatasync, open, write } from 'node:fs';
 import type { Settlement } from '../contract.js';
 

@@ -1,12 +1,36 @@
+/** What a preset gives the HTTP sink: each record's frame, the body's shape, headers and auth, how to read answers. */
 import type { Delivery } from '../contract.js';
 import type { SinkEntry } from './common.js';
 
-/** One record in a batch: its entry and its bytes in the body, framed once when it is queued. */
+/**
+ * How a record's own JSON text goes into its frame, between the prefix and the suffix:
+ * - `whole`: as it is (Splunk HEC's `"event":` envelope);
+ * - `members`: after members the frame puts in front of the record's own: the prefix opens an object and ends with
+ *   its last member, and the record follows with a comma in place of its opening brace (only its closing brace when
+ *   it is `{}`): Datadog's fields, Elasticsearch's `@timestamp`;
+ * - `string`: as the contents of a JSON string, escaped (a Loki line).
+ */
+export type RecordForm = 'whole' | 'members' | 'string';
+
+/**
+ * What goes around one record in the body. The prefix and suffix are small texts built from the record's fields,
+ * never from its text: the record's bytes are written into the body between them, so a frame costs no copy of the
+ * record, and a record read on the processor's byte path never becomes a string. Built with `framing.ts`.
+ */
+export interface Frame {
+  readonly prefix: string;
+  readonly form: RecordForm;
+  readonly suffix: string;
+  /** UTF-8 bytes of the record's part between them, as `form` writes it. */
+  readonly recordBytes: number;
+}
+
+/** One record in a batch: its entry, its frame (chosen once when it is queued) and its bytes in the body. */
 export interface BatchItem {
   entry: SinkEntry;
-  /** The record's part of the body; undefined where the preset adds nothing around the record's text (no copy held). */
-  frame: string | undefined;
-  /** UTF-8 length of the frame (or of the record's text) plus the preset's `separatorBytes`: what the item adds to the body. */
+  /** Undefined where the preset adds nothing around the record's text. */
+  frame: Frame | undefined;
+  /** UTF-8 length of the frame with the record (or of the record's text) plus the preset's `separatorBytes`. */
   bytes: number;
 }
 
@@ -30,23 +54,23 @@ export interface ItemResults {
  */
 export interface Preset {
   contentType: string;
-  /** Headers sent with every request: auth and target metadata. */
+  /** Headers sent with every request: static credentials and target metadata. */
   headers: Record<string, string>;
-  /**
-   * The record's part of the body. Built by string concatenation around `record.text.json`, never by re-parsing it;
-   * undefined when nothing goes around it: the body then gets the record's text as it is, with no copy held while it
-   * waits and, for a record read on the processor's byte path, without ever becoming a string.
-   */
-  frame(record: Delivery): string | undefined;
+  /** The record's frame; undefined when nothing goes around its text (NDJSON, a JSON array). */
+  frame(record: Delivery): Frame | undefined;
   /** Bytes the body adds per item besides its frame (a separator written by `body`); counted in `BatchItem.bytes`. */
   separatorBytes?: number;
   /**
-   * The request body for these items, in order: written straight into one Buffer (`joinFrames`), never through a
-   * joined string, so a batch costs one copy of its bytes.
+   * The request body for these items, in order: written straight into one Buffer of the size their `bytes` add up
+   * to (`joinFrames`, or a `BodyWriter` for other shapes), never through a joined string.
    */
   body(items: readonly BatchItem[]): Buffer;
-  /** Headers that depend on the exact bytes sent (HMAC signatures). */
-  sign?(body: Buffer): Record<string, string>;
+  /**
+   * Headers that authorize one attempt: a signature of the exact bytes sent (HMAC), or a token the preset fetches
+   * and refreshes. Awaited before every attempt, retries included; when it throws, the attempt fails unsent (a
+   * retry that cannot duplicate).
+   */
+  authorize?(body: Buffer): Record<string, string> | Promise<Record<string, string>>;
   /**
    * Per-item outcome of an answer, or undefined to let the status decide for the whole batch (a 2xx then delivers
    * it). Throws only when a 2xx cannot be read: the batch is then sent again, counted as a duplicate risk.
@@ -67,30 +91,4 @@ export interface Preset {
 export interface ConfirmTarget {
   post(path: string, body: string): Promise<{ status: number; text: string }>;
   sleep(ms: number): Promise<void>;
-}
-
-/**
- * One Buffer holding `open`, the items' frames with `separator` after each (`'after'`, NDJSON) or between them
- * (`'between'`, a JSON array), and `close`: sized from `BatchItem.bytes` (which counts one separator per item) and
- * written in place, without an intermediate joined string.
- */
-export function joinFrames(items: readonly BatchItem[], open: string, separator: string, close: string, placement: 'after' | 'between'): Buffer {
-  const separatorBytes = Buffer.byteLength(separator);
-  let size = Buffer.byteLength(open) + Buffer.byteLength(close);
-  for (const item of items) size += item.bytes;
-  if (placement === 'between' && items.length > 0) size -= separatorBytes;
-  const body = Buffer.allocUnsafe(size);
-  // A one-byte separator (NDJSON's newline) is stored, not written: Buffer#write's set-up costs more than the byte.
-  const separatorByte = separatorBytes === 1 ? separator.charCodeAt(0) : -1;
-  let offset = body.write(open, 0);
-  for (let i = 0; i < items.length; i++) {
-    const { frame } = items[i];
-    offset += frame === undefined ? items[i].entry.record.text.writeTo(body, offset) : body.write(frame, offset);
-    if (separatorBytes === 0 || (placement === 'between' && i === items.length - 1)) continue;
-    if (separatorByte >= 0) body[offset++] = separatorByte;
-    else offset += body.write(separator, offset);
-  }
-  offset += body.write(close, offset);
-  if (offset !== size) throw new Error(`body framing wrote ${offset} bytes of ${size}: an item's bytes do not match its frame`);
-  return body;
 }

@@ -1,3 +1,4 @@
+/** A CONNECT proxy on 127.0.0.1 for the proxy tests. */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';

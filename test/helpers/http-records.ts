@@ -1,5 +1,8 @@
+/** Records as the processor hands them to a sink, and a preset's body for some of them. */
 import { RecordText } from '../../src/shared/record-text.js';
-import type { Delivery } from '../../src/contract.js';
+import type { Delivery, Settlement } from '../../src/contract.js';
+import { itemOf } from '../../src/sinks/framing.js';
+import type { Preset } from '../../src/sinks/preset.js';
 
 /**
  * A ZPA-like enriched record as the processor hands it over: one JSON text, with an id above 2^53 written as exact
@@ -25,4 +28,12 @@ export function records(from: number, count: number, options?: Parameters<typeof
 /** The `seq` of every record in NDJSON lines (each line one record object). */
 export function seqs(lines: string[]): number[] {
   return lines.map((line) => Number(/"seq":(\d+)/.exec(line)?.[1]));
+}
+
+/** A settlement nobody waits for: for items built outside a sink. */
+export const unsettled: Settlement = { settle() {}, fail() {}, abandoned: false };
+
+/** The body a preset builds for these records in one batch, as text. */
+export function bodyOf(preset: Preset, deliveries: readonly Delivery[]): string {
+  return preset.body(deliveries.map((delivery) => itemOf(preset, delivery, unsettled))).toString();
 }

@@ -1,3 +1,4 @@
+/** A dispatcher with one sink built from config, its dead letters, and waiting helpers for the sink tests. */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** A real HTTP(S) target on 127.0.0.1 that records requests and answers as each test scripts it. */
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';

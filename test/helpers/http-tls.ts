@@ -1,3 +1,4 @@
+/** Test certificates (a CA, a server, a client) and their PEM files for the TLS tests. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,8 +1,10 @@
+/** Datadog logs intake v2: entries with Datadog's reserved fields in front, and its request limits. */
 import { z } from 'zod';
 import { secret } from '../../shared/units.js';
 import { httpSinkSchema } from '../http-config.js';
-import { joinFrames, type Preset } from '../preset.js';
-import { eventTimeOrNow, prependMembers } from './fields.js';
+import { joinFrames, membersFrame } from '../framing.js';
+import type { Preset } from '../preset.js';
+import { eventTimeOrNow } from './fields.js';
 
 /** Datadog logs intake v2 limits per request. */
 export const DATADOG_MAX_ENTRIES = 1000;
@@ -42,10 +44,12 @@ export function datadogPreset(config: DatadogConfig): Preset {
     contentType: 'application/json',
     headers: { 'dd-api-key': config.api_key },
     frame: (record) =>
-      prependMembers(
+      membersFrame(
+        '',
         `${common},"hostname":${hostname ?? JSON.stringify(record.source)},"ddtags":${JSON.stringify(`log_type:${record.logType}${extraTags}`)},` +
           `"timestamp":${Math.round(eventTimeOrNow(record.eventTimeMs))}`,
-        record.text.json,
+        record.text,
+        '',
       ),
     separatorBytes: 1,
     body: (items) => joinFrames(items, '[', ',', ']', 'between'),

@@ -1,10 +1,11 @@
+/** Elasticsearch / OpenSearch `_bulk`: create actions with a stable document id, and per-item results. */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { secret } from '../../shared/units.js';
 import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
-import { joinFrames, type BatchItem, type ItemResults, type Preset } from '../preset.js';
-import type { Delivery } from '../../contract.js';
-import { isoTimeText, prependMembers } from './fields.js';
+import { joinFrames, membersFrame, wholeFrame } from '../framing.js';
+import type { BatchItem, ItemResults, Preset } from '../preset.js';
+import { isoTimeText } from './fields.js';
 
 const apiKeyAuth = z.object({ type: z.literal('api_key'), key: secret }).strict();
 
@@ -37,12 +38,23 @@ export function bulkUrl(url: string): string {
 }
 
 /**
- * The `_id` of a record: a hash of the record as received, without the fields the relay appends (its row id and
- * parse time differ on every pass), so a retry, a Fluent Bit resend after a lost ack, or a relay restart all map to
- * the same document and Elasticsearch answers 409 instead of storing a duplicate.
+ * The `_id` of a record: a hash of its head, the record as received, without the fields the relay appends (its row
+ * id and parse time differ on every pass), so a retry, a Fluent Bit resend after a lost ack, or a relay restart all
+ * map to the same document and Elasticsearch answers 409 instead of storing a duplicate.
  */
-export function documentId(record: Delivery): string {
-  return createHash('sha256').update(record.text.head).digest('base64url');
+function documentId(head: Buffer | string): string {
+  return createHash('sha256').update(head).digest('base64url');
+}
+
+const TIMESTAMP_KEY = '"@timestamp"';
+
+/**
+ * Whether the record's text holds `"@timestamp"`, searched in its bytes: the head as received, then the tail the
+ * relay appended. The head ends where a member ends and the tail starts a member or closes the object, so the key
+ * cannot straddle them.
+ */
+function hasTimestamp(head: Buffer | string, tail: string): boolean {
+  return head.includes(TIMESTAMP_KEY) || tail.includes(TIMESTAMP_KEY);
 }
 
 interface BulkItemResult {
@@ -64,10 +76,12 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
     contentType: 'application/x-ndjson',
     headers: config.auth?.type === 'api_key' ? { authorization: `ApiKey ${config.auth.key}` } : authHeaders(config.auth),
     frame: (record) => {
-      const id = config.id === 'hash' ? `,"_id":"${documentId(record)}"` : '';
-      const json = record.text.json;
-      const document = json.includes('"@timestamp"') ? json : prependMembers(`"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, json);
-      return `{"create":{"_index":${indexName(record.logType)}${id}}}\n${document}\n`;
+      const { text } = record;
+      const head = text.head;
+      const id = config.id === 'hash' ? `,"_id":"${documentId(head)}"` : '';
+      const action = `{"create":{"_index":${indexName(record.logType)}${id}}}\n`;
+      if (hasTimestamp(head, text.tail)) return wholeFrame(action, text, '\n');
+      return membersFrame(action, `"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, text, '\n');
     },
     body: (items) => joinFrames(items, '', '', '', 'after'),
     results: (status, text, items, retryStatuses) => (status >= 200 && status < 300 ? bulkResults(text, items, retryStatuses) : undefined),

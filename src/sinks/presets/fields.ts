@@ -1,4 +1,4 @@
-/** Small text builders the presets share: times in the formats targets want, and adding fields to a JSON object text. */
+/** Times in the formats targets want, as exact text: the small builders the presets' frames share. */
 
 /** The largest time a JavaScript Date holds (ECMAScript: ±8.64e15 ms). */
 const MAX_DATE_MS = 8.64e15;
@@ -23,14 +23,4 @@ export function epochNanosText(ms: number): string {
 /** ISO 8601 UTC with milliseconds. */
 export function isoTimeText(ms: number): string {
   return new Date(eventTimeOrNow(ms)).toISOString();
-}
-
-const EMPTY_OBJECT = /^\{\s*\}$/;
-
-/**
- * Insert `members` (e.g. `"a":1,"b":"x"`, already JSON) at the start of a JSON object text, without parsing it:
- * the record text stays byte for byte, including integers beyond 2^53.
- */
-export function prependMembers(members: string, json: string): string {
-  return EMPTY_OBJECT.test(json) ? `{${members}}` : `{${members},${json.slice(1)}`;
 }

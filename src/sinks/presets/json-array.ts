@@ -1,5 +1,7 @@
+/** The generic JSON-array preset: the batch as one array of the records. */
 import type { Auth } from '../http-config.js';
-import { joinFrames, type Preset } from '../preset.js';
+import { joinFrames } from '../framing.js';
+import type { Preset } from '../preset.js';
 import { genericSinkSchema, ndjsonPreset } from './ndjson.js';
 
 /** `type: json_array` — generic: the batch as one JSON array of the records, `Content-Type: application/json`; defaults and auth as `ndjson`. */

@@ -1,5 +1,7 @@
+/** Grafana Loki push API (JSON): one stream per log type, each record's text as a line. */
 import { z } from 'zod';
 import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
+import { BodyWriter, stringFrame } from '../framing.js';
 import type { BatchItem, Preset } from '../preset.js';
 import { epochNanosText } from './fields.js';
 
@@ -22,20 +24,27 @@ export const lokiSinkConfigSchema = httpSinkSchema(
 );
 type LokiConfig = z.output<typeof lokiSinkConfigSchema>;
 
+const BODY_OPEN = '{"streams":[';
+const BODY_CLOSE = ']}';
+const STREAM_CLOSE = ']}';
+
 export function lokiPreset(config: LokiConfig): Preset {
-  const streamLabels = new Map<string, string>();
-  const labelsOf = (logType: string) => {
-    let labels = streamLabels.get(logType);
-    if (labels === undefined) {
-      labels = JSON.stringify({ ...config.labels, log_type: logType });
-      streamLabels.set(logType, labels);
+  /** Per log type, the text that opens its stream, and its bytes. */
+  const streamOpenings = new Map<string, { text: string; bytes: number }>();
+  const openingOf = (logType: string) => {
+    let opening = streamOpenings.get(logType);
+    if (opening === undefined) {
+      const text = `{"stream":${JSON.stringify({ ...config.labels, log_type: logType })},"values":[`;
+      opening = { text, bytes: Buffer.byteLength(text) };
+      streamOpenings.set(logType, opening);
     }
-    return labels;
+    return opening;
   };
   return {
     contentType: 'application/json',
     headers: { ...authHeaders(config.auth), ...(config.tenant_id ? { 'x-scope-orgid': config.tenant_id } : {}) },
-    frame: (record) => `["${epochNanosText(record.eventTimeMs)}",${JSON.stringify(record.text.json)}]`,
+    // The record's bytes are escaped into the body as the line: the line is exactly the text NDJSON would send.
+    frame: (record) => stringFrame(`["${epochNanosText(record.eventTimeMs)}","`, record.text, '"]'),
     body: (items) => {
       const streams = new Map<string, BatchItem[]>();
       for (const item of items) {
@@ -44,8 +53,19 @@ export function lokiPreset(config: LokiConfig): Preset {
         if (stream) stream.push(item);
         else streams.set(logType, [item]);
       }
-      const parts = [...streams].map(([logType, members]) => `{"stream":${labelsOf(logType)},"values":[${members.map((item) => item.frame).join(',')}]}`);
-      return Buffer.from(`{"streams":[${parts.join(',')}]}`);
+      // The body's opening and closing, a comma between streams; each stream's opening and closing, a comma between its values.
+      let size = BODY_OPEN.length + BODY_CLOSE.length + Math.max(0, streams.size - 1);
+      for (const [logType, members] of streams) size += openingOf(logType).bytes + STREAM_CLOSE.length + members.length - 1;
+      for (const item of items) size += item.bytes;
+      const writer = new BodyWriter(size).text(BODY_OPEN);
+      let first = true;
+      for (const [logType, members] of streams) {
+        if (!first) writer.text(',');
+        first = false;
+        // Values are counted without their commas (the preset has no `separatorBytes`): the size above adds them.
+        writer.text(openingOf(logType).text).items(members, ',', 'between', 0).text(STREAM_CLOSE);
+      }
+      return writer.text(BODY_CLOSE).finish();
     },
   };
 }

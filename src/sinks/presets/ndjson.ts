@@ -1,5 +1,7 @@
+/** The generic NDJSON preset (one record per line) and the schema the generic presets share. */
 import { anyAuth, authHeaders, hmacSigner, httpSinkSchema, type Auth } from '../http-config.js';
-import { joinFrames, type Preset } from '../preset.js';
+import { joinFrames } from '../framing.js';
+import type { Preset } from '../preset.js';
 
 /**
  * The generic presets' schema. Defaults: batch 5 MiB sent / 10 000 events / 1 s; no compression (a generic webhook
@@ -22,7 +24,7 @@ export function ndjsonPreset(auth: Auth | undefined): Preset {
   return {
     contentType: 'application/x-ndjson',
     headers: authHeaders(auth),
-    sign: hmacSigner(auth),
+    authorize: hmacSigner(auth),
     // The frame is the record's own text; the newline is written into the body, so no framed copy is held.
     frame: () => undefined,
     separatorBytes: 1,

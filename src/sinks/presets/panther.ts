@@ -1,3 +1,4 @@
+/** Panther HTTP log source: NDJSON under Panther's 1 MB request limit. */
 import { anyAuth, httpSinkSchema } from '../http-config.js';
 
 /** Panther's HTTP source limit: 1 MB per request, headers included. */

@@ -1,8 +1,10 @@
+/** Splunk HTTP Event Collector: event envelopes, the invalid-event answer, and indexer acknowledgement. */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { duration, secret } from '../../shared/units.js';
 import { httpSinkSchema } from '../http-config.js';
-import { joinFrames, type BatchItem, type ConfirmTarget, type ItemResults, type Preset } from '../preset.js';
+import { joinFrames, wholeFrame } from '../framing.js';
+import type { BatchItem, ConfirmTarget, ItemResults, Preset } from '../preset.js';
 import { epochSecondsText } from './fields.js';
 
 /**
@@ -57,9 +59,12 @@ export function splunkHecPreset(config: SplunkHecConfig): Preset {
     results: (status, text, items) => invalidEventResults(status, text, items),
     confirm: ack && ((text, target) => waitForIndexing(text, target, ackPath, ack.poll_interval, ack.timeout)),
     frame: (record) =>
-      `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
-      `"source":${source ?? JSON.stringify(record.tag)},"sourcetype":${sourcetype ?? JSON.stringify(record.logType)}${index},` +
-      `"event":${record.text.json}}`,
+      wholeFrame(
+        `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
+          `"source":${source ?? JSON.stringify(record.tag)},"sourcetype":${sourcetype ?? JSON.stringify(record.logType)}${index},"event":`,
+        record.text,
+        '}',
+      ),
     body: (items) => joinFrames(items, '', '', '', 'after'),
   };
 }

@@ -1,3 +1,4 @@
+/** Sumo Logic hosted HTTP source: NDJSON with Sumo's metadata headers. */
 import { z } from 'zod';
 import { httpSinkSchema } from '../http-config.js';
 import type { Preset } from '../preset.js';

@@ -1,3 +1,4 @@
+/** Request body compression (gzip, zstd) on the libuv thread pool, and its Content-Encoding. */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 

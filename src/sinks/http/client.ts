@@ -1,6 +1,7 @@
+/** The pooled keep-alive undici client of one HTTP sink, with its TLS options and the proxy environment variables. */
 import { readFileSync } from 'node:fs';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
-import type { TlsConfig } from './http-config.js';
+import type { TlsConfig } from '../http-config.js';
 
 /**
  * A pooled keep-alive client for one sink. HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured (undici's
