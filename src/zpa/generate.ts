@@ -8,7 +8,8 @@
  * tests, the simulator, the demo and the benchmarks.
  */
 import { loadSchemas, type FieldSpec, type LogSchema, type SchemaSet } from './schema.js';
-import { plausibleValue, Scene, type ValueOf } from './generate-values.js';
+import { Scene } from './generate-scene.js';
+import { plausibleValue, type ValueOf } from './generate-values.js';
 import { loadTemplates, type LssFormat, type LssTemplate, type Placeholder, type TemplateSet } from './templates.js';
 
 export interface GenerateOptions {
