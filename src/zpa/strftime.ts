@@ -97,6 +97,7 @@ export function compileStrftime(format: string): TimeParser {
       return lastMs;
     },
     canonical,
+    render: (us) => canonical(Math.floor(us / 1000)),
     canonicalAt(text, start, end, ms) {
       const verdict = matchesRendering(compiled, text, start, end, ms);
       if (verdict >= 0) return verdict === 1;

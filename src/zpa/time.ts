@@ -3,8 +3,10 @@
  * or a strftime pattern). A parser returns epoch milliseconds, or NaN when the text does not match. strftime parsers
  * also render the canonical text, so a ctime day written with one space is normalised to the `%e` padded form.
  */
+import { isoText } from './iso-time.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { compileStrftime } from './strftime.js';
+import type { TimeUnit } from './time-any.js';
 
 export { parseRfc3339 };
 
@@ -19,13 +21,18 @@ export interface TimeParser {
   canonicalAt?(text: string, start: number, end: number, ms: number): boolean;
   /** Whether the value arrives as a JSON number (unix_*), not a string. */
   readonly numeric: boolean;
+  /**
+   * The text this format writes for epoch microseconds `us` printed to `unit` (a number's digits when `numeric`): the
+   * one spelling a time read in another rendering is written in, keeping the digits the format can hold.
+   */
+  render(us: number, unit: TimeUnit): string;
 }
 
 /** Throws an Error with the problem when the format is not supported. */
 export function compileTimeFormat(format: string): TimeParser {
   switch (format) {
     case 'rfc3339':
-      return { format, parse: parseRfc3339, numeric: false };
+      return { format, parse: parseRfc3339, numeric: false, render: (us, unit) => isoText(us, unit === 'us' || unit === 'ns') };
     case 'unix':
       return unixParser(format, 1000);
     case 'unix_ms':
@@ -43,6 +50,7 @@ function unixParser(format: string, toMs: number): TimeParser {
   return {
     format,
     numeric: true,
+    render: (us) => String(Math.floor(us / 1000 / toMs)),
     parse(whole: string, start = 0, end = whole.length): number {
       const text = start === 0 && end === whole.length ? whole : whole.slice(start, end);
       if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;

@@ -1,0 +1,145 @@
+/**
+ * Reads a line the way a compiled LSS template prints it (JSON, CSV or TSV, a default template or a user's) into
+ * JSON object text the processor checks like any JSON record: each field's value found by aligning the line to the
+ * template's literal text (template-match.ts), read back by its specifier (template-values.ts), a timestamp rebuilt
+ * from its pieces, written under its record key. Text before the template's own (a syslog header) is the header.
+ */
+import { TIME_PIECES, type CompiledTemplate, type TimePiece } from './lss-template.js';
+import type { LogSchema } from './schema.js';
+import { matchFields, type MatchField } from './template-match.js';
+import { pieceReader, timeJson, TimeParts, valueReader, type ValueReader } from './template-values.js';
+import { MARKER, type LssTemplate, type TemplateSet } from './templates.js';
+
+export type TemplateLine = { ok: true; json: string; header: string } | { ok: false; error: string };
+
+/** `<PRI>`, and the RFC 5424 header after it (`1 - - - - - - `): text a syslog sender puts before the template's. */
+const SYSLOG_HEADER = /^<\d{1,3}>(?:\d (?:\S+ ){6})?/;
+/** A literal that can anchor the line: it holds more than separators and spaces. */
+const DISTINCTIVE = /[^\s,;|]/;
+
+/** A template compiled into readers once, against the schema of its log type. */
+export class TemplateReader {
+  private readonly fields: MatchField[];
+  private readonly readers: ValueReader[];
+  private readonly pieces: (TimePiece | undefined)[];
+
+  constructor(
+    readonly template: CompiledTemplate,
+    private readonly schema: LogSchema | undefined,
+    separatorFields: ReadonlySet<string> = new Set(),
+  ) {
+    this.pieces = template.fields.map((f) => (TIME_PIECES as readonly string[]).includes(f.rendering ?? '') ? (f.rendering as TimePiece) : undefined);
+    this.readers = template.fields.map((f, i) => (this.pieces[i] !== undefined ? pieceReader(this.pieces[i]) : valueReader(f, this.fieldOf(f.key))));
+    this.fields = template.fields.map((f, i) => ({
+      reader: this.readers[i],
+      holdsSeparator: separatorFields.has(f.key),
+      jsonString: f.conv === 'j' && f.list === undefined && !f.quoted,
+    }));
+  }
+
+  /** The line's values as JSON object text; `dateMs` dates a time whose pieces hold no date. */
+  read(line: string, dateMs: number): TemplateLine {
+    const { literals, fields } = this.template;
+    const n = fields.length;
+    // Spaces after a template's closing text are no value's (an empty last value of a CSV line is).
+    const last = literals[n].replace(/ +$/, '');
+    const end = last === '' ? line.length : line.replace(/ +$/, '').length;
+    if (!line.slice(0, end).endsWith(last)) return { ok: false, error: `the line does not end with ${JSON.stringify(last.slice(-24))}` };
+    const to = end - last.length;
+    const start = this.start(line, to);
+    if (!start.ok) return start;
+    const { header, from, first } = start;
+    const rest = fields.slice(first).map((_, i) => this.fields[first + i]);
+    const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? matchFields(line, from, to, literals.slice(first), rest, false);
+    if (bounds === undefined) return { ok: false, error: `${this.template.format}: the values do not fit the ${n} fields of the template ${this.template.name}` };
+    const values: [number, number][] = start.head.concat(rest.map((_, i) => [bounds[2 * i], bounds[2 * i + 1]]));
+    return { ok: true, json: this.json(line, values, dateMs), header };
+  }
+
+  /**
+   * Where the template's own text starts: at its first literal; or, when a field comes first, at that field's value
+   * just before the first literal that can anchor the line (a ctime before ` User Activity zpa-lss: ,`), else after a
+   * syslog header.
+   */
+  private start(line: string, to: number): { ok: true; header: string; from: number; first: number; head: [number, number][] } | { ok: false; error: string } {
+    const literals = this.template.literals;
+    if (literals[0] !== '') {
+      const at = line.indexOf(literals[0]);
+      if (at < 0 || at > to) return { ok: false, error: `no ${JSON.stringify(literals[0].slice(0, 32))} in the line, where the template starts` };
+      return { ok: true, header: line.slice(0, at).trimEnd(), from: at + literals[0].length, first: 0, head: [] };
+    }
+    if (literals.length > 2 && DISTINCTIVE.test(literals[1])) {
+      const anchor = line.indexOf(literals[1]);
+      if (anchor < 0 || anchor > to) return { ok: false, error: `no ${JSON.stringify(literals[1].trim().slice(0, 32))} in the line` };
+      // The first value is the longest tail of the text before the anchor that reads as it.
+      for (let s = 0; s < anchor; s++) {
+        if (this.readers[0].fits(line.slice(s, anchor))) {
+          return { ok: true, header: line.slice(0, s).trimEnd(), from: anchor + literals[1].length, first: 1, head: [[s, anchor]] };
+        }
+      }
+      return { ok: false, error: `no ${this.template.fields[0].spec} value before ${JSON.stringify(literals[1].trim().slice(0, 32))}` };
+    }
+    const header = SYSLOG_HEADER.exec(line)?.[0] ?? '';
+    return { ok: true, header: header.trimEnd(), from: header.length, first: 0, head: [] };
+  }
+
+  /** `{"Key":value,...}` in template order, each key once; a time's pieces make one value where the first stood. */
+  private json(line: string, values: [number, number][], dateMs: number): string {
+    const fields = this.template.fields;
+    const members = new Map<string, string | TimeParts>();
+    fields.forEach((field, i) => {
+      const text = line.slice(values[i][0], values[i][1]);
+      const piece = this.pieces[i];
+      if (piece === undefined) {
+        if (!members.has(field.key)) members.set(field.key, this.readers[i].json(text));
+        return;
+      }
+      let parts = members.get(field.key);
+      if (!(parts instanceof TimeParts)) members.set(field.key, (parts = new TimeParts()));
+      parts.add(piece, text);
+    });
+    let out = '{';
+    for (const [key, value] of members) {
+      let json = value;
+      if (json instanceof TimeParts) {
+        const time = json.time(dateMs);
+        json = time === undefined ? '""' : timeJson(this.fieldOf(key), time.us, time.unit, String(Math.floor(time.us / 1e6)));
+      }
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
+    }
+    return out + '}';
+  }
+
+  private fieldOf(key: string) {
+    return this.schema?.byKey.get(key) ?? this.schema?.byLowerKey.get(key.toLowerCase());
+  }
+}
+
+export type DelimitedLine = { ok: true; json: string; header: string; template: LssTemplate } | { ok: false; error: string };
+
+/**
+ * A CSV/TSV line without a configured template (`<ctime> User Activity zpa-lss: ,v1,v2,...`): the default template
+ * whose label stands before the `zpa-lss:` marker (of `logType` only, when the tag says it), read by `readerOf`.
+ */
+export function readDefaultDelimited(line: string, markerAt: number, templates: TemplateSet, logType: string | undefined, readerOf: (t: LssTemplate) => TemplateReader, dateMs: number): DelimitedLine {
+  const marker = MARKER.exec(line.slice(markerAt))!;
+  let bodyStart = markerAt + marker.index + marker[0].length;
+  while (line.charCodeAt(bodyStart) === 32) bodyStart++;
+  const sep = line[bodyStart];
+  const format = sep === ',' ? 'csv' : sep === '\t' ? 'tsv' : undefined;
+  if (format === undefined) return { ok: false, error: `expected ',' or a tab after ${marker[0]}` };
+  const before = line.slice(0, markerAt + marker.index).trimEnd();
+  const pieces = line.slice(bodyStart + 1).split(sep).length;
+  const candidates = templates.templates
+    .filter((t) => t.format === format && (logType === undefined || t.logType === logType) && (before === t.label || before.endsWith(' ' + t.label)))
+    .sort((a, b) => Number(b.fields.length - b.markerAt === pieces) - Number(a.fields.length - a.markerAt === pieces));
+  if (candidates.length === 0) {
+    return { ok: false, error: `no ${format.toUpperCase()} template${logType ? ` of ${logType}` : ''} has the label before the marker: ${JSON.stringify(before.slice(-48))}` };
+  }
+  for (const t of candidates) {
+    const read = readerOf(t).read(line, dateMs);
+    if (read.ok) return { ...read, template: t };
+  }
+  const sizes = [...new Set(candidates.map((c) => c.fields.length - c.markerAt))].join(' or ');
+  return { ok: false, error: `${format}: ${pieces} values do not fit the ${sizes} typed positions of the ${candidates[0].logType} template` };
+}
