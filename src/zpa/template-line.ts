@@ -53,7 +53,8 @@ export class TemplateReader {
     const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? matchFields(line, from, to, literals.slice(first), rest, false);
     if (bounds === undefined) return { ok: false, error: `${this.template.format}: the values do not fit the ${n} fields of the template ${this.template.name}` };
     const values: [number, number][] = start.head.concat(rest.map((_, i) => [bounds[2 * i], bounds[2 * i + 1]]));
-    return { ok: true, json: this.json(line, values, dateMs), header };
+    const json = this.template.format === 'json' ? this.rewritten(line, from - literals[0].length, to + last.length, values, dateMs) : undefined;
+    return { ok: true, json: json ?? this.json(line, values, dateMs), header };
   }
 
   /**
@@ -83,6 +84,47 @@ export class TemplateReader {
     return { ok: true, header: header.trimEnd(), from: header.length, first: 0, head: [] };
   }
 
+  /**
+   * A JSON template's line with each value (with the quotes the template put around it) replaced by the JSON it
+   * stands for: the record as printed, constant members (`"EventType":"user-activity"`) and all; undefined when a
+   * key's values are not side by side (then `json` writes the record afresh).
+   */
+  private rewritten(line: string, start: number, end: number, values: [number, number][], dateMs: number): string | undefined {
+    const { fields, literals } = this.template;
+    let out = '';
+    let from = start;
+    for (let i = 0; i < fields.length; ) {
+      let j = i + 1;
+      while (j < fields.length && fields[j].key === fields[i].key && this.pieces[j] !== undefined) j++;
+      if (fields.slice(j).some((f) => f.key === fields[i].key)) return undefined;
+      const quoted = literals[i].endsWith('"') && literals[j].startsWith('"');
+      const spanStart = values[i][0] - (quoted ? 1 : 0);
+      const spanEnd = values[j - 1][1] + (quoted ? 1 : 0);
+      out += line.slice(from, spanStart) + this.valueJson(line, values, i, j, dateMs);
+      from = spanEnd;
+      i = j;
+    }
+    return out + line.slice(from, end);
+  }
+
+  /** The JSON value of fields `[i, j)`: one field's, or a time's rebuilt from its pieces. */
+  private valueJson(line: string, values: [number, number][], i: number, j: number, dateMs: number): string {
+    if (this.pieces[i] === undefined) {
+      const json = this.readers[i].json(line.slice(values[i][0], values[i][1]));
+      // A list between the template's own brackets (`[%j(,){X}]`) gives its elements only.
+      const { literals, fields } = this.template;
+      return fields[i].list !== undefined && /\[\s*$/.test(literals[i]) && /^\s*\]/.test(literals[j]) ? json.slice(1, -1) : json;
+    }
+    const parts = new TimeParts();
+    for (let k = i; k < j; k++) parts.add(this.pieces[k]!, line.slice(values[k][0], values[k][1]));
+    return this.partsJson(this.template.fields[i].key, parts, dateMs);
+  }
+
+  private partsJson(key: string, parts: TimeParts, dateMs: number): string {
+    const time = parts.time(dateMs);
+    return time === undefined ? '""' : timeJson(this.fieldOf(key), time.us, time.unit, String(Math.floor(time.us / 1e6)));
+  }
+
   /** `{"Key":value,...}` in template order, each key once; a time's pieces make one value where the first stood. */
   private json(line: string, values: [number, number][], dateMs: number): string {
     const fields = this.template.fields;
@@ -100,11 +142,7 @@ export class TemplateReader {
     });
     let out = '{';
     for (const [key, value] of members) {
-      let json = value;
-      if (json instanceof TimeParts) {
-        const time = json.time(dateMs);
-        json = time === undefined ? '""' : timeJson(this.fieldOf(key), time.us, time.unit, String(Math.floor(time.us / 1e6)));
-      }
+      const json = value instanceof TimeParts ? this.partsJson(key, value, dateMs) : value;
       out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
     }
     return out + '}';
