@@ -57,7 +57,8 @@ export class LenientValue {
     if (read === undefined) return this.wrong(field, raw);
     const parser = field.timeFormats[0];
     const rendered = parser.render(read.us, read.unit);
-    this.ms = Math.floor(read.us / 1000);
+    // The event time as the field now holds it (ctime: to the second), as a template's reading gives it too.
+    this.ms = parser.numeric ? Math.floor(read.us / 1000) : parser.parse(rendered);
     return this.converted(field, parser.numeric ? rendered : JSON.stringify(rendered), 'time_format', raw);
   }
 

@@ -93,7 +93,8 @@ export function compileTemplate(text: string, options: CompileOptions): Compiled
     }
     PLACEHOLDER.lastIndex = percent;
     const m = PLACEHOLDER.exec(text);
-    const fail = (problem: string, spec = m?.[0] ?? text.slice(percent, percent + 12)): never => {
+    const close = text.indexOf('}', percent);
+    const fail = (problem: string, spec = m?.[0] ?? text.slice(percent, close >= 0 && close - percent < 48 ? close + 1 : percent + 12)): never => {
       throw new TemplateError(`${options.name}: specifier ${JSON.stringify(spec)} at offset ${percent}: ${problem}`);
     };
     if (m === null) fail('not a field specifier: expected %[flags][width][.precision]<s|j|J|d|x|f|o>[(,)]{Name[:rendering]}');

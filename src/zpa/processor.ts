@@ -88,8 +88,9 @@ export class ZpaProcessor implements RecordProcessor {
     while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
     if (end !== line.length) line = line.slice(0, end);
     const template = this.template;
-    if (template !== undefined && !template.native) return this.withTemplate(line, template, noControl);
     const brace = line.indexOf('{');
+    // A JSON line is read as JSON on a CSV/TSV template's stream too (it says what it is).
+    if (template !== undefined && !template.native && (brace !== 0 || template.template.format === 'json')) return this.withTemplate(line, template, noControl);
     // The common case, a JSON line as LSS writes it: no prefix, so no CSV/TSV marker to look for.
     if (brace === 0) return this.processJson(line, 0, '', this.tagged, noControl);
     return this.withoutTemplate(line, brace, noControl, undefined);

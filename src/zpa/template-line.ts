@@ -50,11 +50,23 @@ export class TemplateReader {
     if (!start.ok) return start;
     const { header, from, first } = start;
     const rest = fields.slice(first).map((_, i) => this.fields[first + i]);
-    const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? matchFields(line, from, to, literals.slice(first), rest, false);
+    const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? this.untyped(line, from, to, first);
     if (bounds === undefined) return { ok: false, error: `${this.template.format}: the values do not fit the ${n} fields of the template ${this.template.name}` };
     const values: [number, number][] = start.head.concat(rest.map((_, i) => [bounds[2 * i], bounds[2 * i + 1]]));
     const json = this.template.format === 'json' ? this.rewritten(line, from - literals[0].length, to + last.length, values, dateMs) : undefined;
     return { ok: true, json: json ?? this.json(line, values, dateMs), header };
+  }
+
+  /**
+   * The reading that ignores the types, when only a few values break theirs (one in four at most, or one): those are
+   * then named as they are; a line mostly unlike the template's is not its line.
+   */
+  private untyped(line: string, from: number, to: number, first: number): number[] | undefined {
+    const fields = this.fields.slice(first);
+    const bounds = matchFields(line, from, to, this.template.literals.slice(first), fields, false);
+    if (bounds === undefined) return undefined;
+    const misfits = fields.filter((f, i) => !f.reader.fits(line.slice(bounds[2 * i], bounds[2 * i + 1]))).length;
+    return misfits <= Math.max(1, fields.length / 4) ? bounds : undefined;
   }
 
   /**
