@@ -42,6 +42,8 @@ export interface KeyFields {
   readonly deviations: Deviation[];
   /** Required fields none of the keys names. */
   readonly missing: FieldSpec[];
+  /** How many keys name a field. */
+  readonly known: number;
 }
 
 /**
@@ -71,7 +73,7 @@ export function keyFields(schema: LogSchema, keys: readonly string[], count: num
     deviations.push({ field: field.name, expected: `the key ${field.name}`, got: key, kind: 'key_name' });
   }
   const missing = schema.requiredFields.filter((f) => !taken.has(f));
-  return { fields, renames, deviations, missing };
+  return { fields, renames, deviations, missing, known: taken.size };
 }
 
 /** The layout of the scanned record `text[start, close)` with members `m`. `fixedAt`: a member whose value is held. */

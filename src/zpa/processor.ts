@@ -89,8 +89,7 @@ export class ZpaProcessor implements RecordProcessor {
     if (end !== line.length) line = line.slice(0, end);
     const template = this.template;
     const brace = line.indexOf('{');
-    // A JSON line is read as JSON on a CSV/TSV template's stream too (it says what it is).
-    if (template !== undefined && !template.native && (brace !== 0 || template.template.format === 'json')) return this.withTemplate(line, template, noControl);
+    if (template !== undefined && !template.native) return this.withTemplate(line, brace, template, noControl);
     // The common case, a JSON line as LSS writes it: no prefix, so no CSV/TSV marker to look for.
     if (brace === 0) return this.processJson(line, 0, '', this.tagged, noControl);
     return this.withoutTemplate(line, brace, noControl, undefined);
@@ -137,11 +136,15 @@ export class ZpaProcessor implements RecordProcessor {
     this.template = this.configured.forTag(ctx.tag, this.tagged);
   }
 
-  /** A line of a stream with a template of its own; one that does not fit it is read as if it had none. */
-  private withTemplate(line: string, template: StreamTemplate, noControl: boolean | undefined): Outcome {
-    const read = template.reader.read(line, this.dateMs());
+  /**
+   * A line of a stream with a template of its own; one that does not fit it is read as if it had none. A JSON line
+   * on a CSV/TSV template's stream must fit it type for type, or it is read as the JSON it says it is.
+   */
+  private withTemplate(line: string, brace: number, template: StreamTemplate, noControl: boolean | undefined): Outcome {
+    const read = template.reader.read(line, this.dateMs(), brace !== 0 || template.template.format === 'json');
     if (read.ok) return this.fromText(read.json, read.header, template.schema, line);
-    return this.withoutTemplate(line, line.indexOf('{'), noControl, `the line does not fit the template ${template.key}: ${read.error}`);
+    if (brace === 0) return this.processJson(line, 0, '', this.tagged, noControl);
+    return this.withoutTemplate(line, brace, noControl, `the line does not fit the template ${template.key}: ${read.error}`);
   }
 
   /** A line with a prefix: JSON after it, or CSV/TSV (the user's templates for its log type first, then Zscaler's). */
@@ -150,7 +153,7 @@ export class ZpaProcessor implements RecordProcessor {
     const marker = MARKER.exec(brace < 0 ? line : line.slice(0, brace));
     const delimited = marker === null && brace >= 0 ? [] : this.configured.delimited().filter((t) => this.tagged === undefined || t.schema === this.tagged);
     for (const t of delimited) {
-      const read = t.reader.read(line, this.dateMs());
+      const read = t.reader.read(line, this.dateMs(), true);
       if (read.ok) return this.fromText(read.json, read.header, t.schema, line);
     }
     if (marker !== null) {
@@ -164,7 +167,10 @@ export class ZpaProcessor implements RecordProcessor {
 
   /** JSON text a template reading produced (not the line's bytes); a refusal carries the line as it came. */
   private fromText(json: string, header: string, schema: LogSchema | undefined, line: string): Outcome {
-    this.check.bytes = undefined;
+    const check = this.check;
+    // Built from a non-ASCII line's bytes read as Latin-1: processBytes reads it again as decoded text.
+    if (check.bytes !== undefined && !check.ascii) check.unfaithful = true;
+    check.bytes = undefined;
     const outcome = this.processJson(json, 0, header, schema, undefined);
     return isFailure(outcome) ? { ...outcome, raw: line } : outcome;
   }
@@ -275,14 +281,15 @@ export class ZpaProcessor implements RecordProcessor {
     const standing: Deviation[] = [];
     let schema = (this.strict ? tagged : undefined) ?? named ?? tagged;
     let fitted = schema === undefined ? undefined : keyFields(schema, keys, count, variableKey);
-    // The keys decide when the tag's type leaves required fields out and another type has them all.
+    // The keys decide when the tag's type leaves required fields out and another type has them all, and knows more
+    // of the keys (a subset of the tag's type's fields stays that type).
     if (schema === undefined || (fitted!.missing.length > 0 && named === undefined && !this.strict)) {
       const classifier = this.classifier;
       classifier.reset();
       for (let i = 0; i < count; i++) classifier.countKey(keys[i]);
       const best = classifier.best(count);
       const bestFitted = best === undefined || best === schema ? undefined : keyFields(best, keys, count, variableKey);
-      if (bestFitted !== undefined && (schema === undefined || bestFitted.missing.length === 0)) {
+      if (bestFitted !== undefined && (schema === undefined || (bestFitted.missing.length === 0 && bestFitted.known > fitted!.known))) {
         schema = best;
         fitted = bestFitted;
       }

@@ -14,8 +14,8 @@ export type TemplateLine = { ok: true; json: string; header: string } | { ok: fa
 
 /** `<PRI>`, and the RFC 5424 header after it (`1 - - - - - - `): text a syslog sender puts before the template's. */
 const SYSLOG_HEADER = /^<\d{1,3}>(?:\d (?:\S+ ){6})?/;
-/** A literal that can anchor the line: it holds more than separators and spaces. */
-const DISTINCTIVE = /[^\s,;|]/;
+/** A literal that can anchor the line: it holds a word (` User Activity zpa-lss: ,`), not just punctuation. */
+const DISTINCTIVE = /[A-Za-z0-9]{2}/;
 
 /** A template compiled into readers once, against the schema of its log type. */
 export class TemplateReader {
@@ -37,8 +37,11 @@ export class TemplateReader {
     }));
   }
 
-  /** The line's values as JSON object text; `dateMs` dates a time whose pieces hold no date. */
-  read(line: string, dateMs: number): TemplateLine {
+  /**
+   * The line's values as JSON object text; `dateMs` dates a time whose pieces hold no date. `untyped`: when no
+   * reading fits every value's type, take one where only a few do not (then named as they are).
+   */
+  read(line: string, dateMs: number, untyped = true): TemplateLine {
     const { literals, fields } = this.template;
     const n = fields.length;
     // Spaces after a template's closing text are no value's (an empty last value of a CSV line is).
@@ -50,7 +53,7 @@ export class TemplateReader {
     if (!start.ok) return start;
     const { header, from, first } = start;
     const rest = fields.slice(first).map((_, i) => this.fields[first + i]);
-    const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? this.untyped(line, from, to, first);
+    const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? (untyped ? this.untyped(line, from, to, first) : undefined);
     if (bounds === undefined) return { ok: false, error: `${this.template.format}: the values do not fit the ${n} fields of the template ${this.template.name}` };
     const values: [number, number][] = start.head.concat(rest.map((_, i) => [bounds[2 * i], bounds[2 * i + 1]]));
     const json = this.template.format === 'json' ? this.rewritten(line, from - literals[0].length, to + last.length, values, dateMs) : undefined;
