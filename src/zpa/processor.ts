@@ -16,13 +16,15 @@ import { ConfiguredTemplates, type StreamTemplate } from './configured-templates
 import { deviationDetail, type Deviation } from './deviations.js';
 import { Enricher, type ZpaOptions } from './enrich.js';
 import { repairJson } from './json-repair.js';
-import { JsonScanner, Kind, Members, skipWhitespace } from './json-scan.js';
-import { keyFields, learnLayout, sameLayout, type Layout } from './layout.js';
+import { JsonScanner, Members, skipWhitespace } from './json-scan.js';
+import { sameLayout, type Layout } from './layout.js';
+import { LayoutLearner } from './layout-learner.js';
 import { RecordCheck } from './record-check.js';
+import { recordText } from './record-output.js';
 import { recordToJson } from './record-json.js';
 import type { LogSchema, SchemaSet } from './schema.js';
-import { readDefaultDelimited, TemplateReader } from './template-line.js';
-import { loadTemplates, MARKER, type LssTemplate, type TemplateSet } from './templates.js';
+import { LineReader } from './line-reader.js';
+import { loadTemplates, type TemplateSet } from './templates.js';
 
 /** unparsable: not JSON or CSV/TSV at all; unclassified: no log type fits; invalid: a field breaks its schema (strict). */
 export type RejectReason = 'unparsable' | 'unclassified' | 'invalid';
@@ -36,23 +38,20 @@ export interface ProcessorOptions extends ZpaOptions {
 
 const decoder = new TextDecoder();
 
-/** Up to this many coerced values, a record read from bytes stays a view of them with its edits (see acceptText). */
-const MAX_VIEW_EDITS = 4;
-
 export class ZpaProcessor implements RecordProcessor {
   private readonly classifier: Classifier;
   private readonly enricher: Enricher;
   private readonly defaults: TemplateSet;
   private readonly configured: ConfiguredTemplates;
+  private readonly lines: LineReader;
+  private readonly layouts: LayoutLearner;
   private readonly strict: boolean;
   private readonly scanner = new JsonScanner();
   private readonly members = new Members();
   private readonly check = new RecordCheck();
-  private readonly keys: string[] = [];
   /** The last layout seen for records a tag assigned to a schema, per schema; and for records classified by keys. */
   private readonly taggedLayouts = new Map<LogSchema, Layout>();
   private untaggedLayout: Layout | undefined;
-  private readonly defaultReaders = new Map<LssTemplate, TemplateReader>();
   /** The stream of the last tag seen: the records of a message, and mostly of a connection, share it. */
   private lastTag: string | undefined;
   private tagged: LogSchema | undefined;
@@ -62,14 +61,16 @@ export class ZpaProcessor implements RecordProcessor {
   private entryMs = NaN;
 
   constructor(
-    private readonly schemas: SchemaSet,
+    schemas: SchemaSet,
     options: ProcessorOptions = {},
     templates?: TemplateSet,
   ) {
     this.defaults = templates ?? loadTemplates();
     const defaults = this.defaults;
     this.classifier = new Classifier(schemas, (id) => defaults.templates.filter((t) => t.logType === id).flatMap((t) => t.fields.map((f) => f.variable)));
+    this.layouts = new LayoutLearner(this.classifier, defaults, options.validation === 'strict');
     this.enricher = new Enricher(options);
+    this.lines = new LineReader(schemas, this.defaults, options.templates ?? ConfiguredTemplates.none());
     this.configured = options.templates ?? ConfiguredTemplates.none();
     this.strict = options.validation === 'strict';
   }
@@ -89,10 +90,17 @@ export class ZpaProcessor implements RecordProcessor {
     if (end !== line.length) line = line.slice(0, end);
     const template = this.template;
     const brace = line.indexOf('{');
-    if (template !== undefined && !template.native) return this.withTemplate(line, brace, template, noControl);
     // The common case, a JSON line as LSS writes it: no prefix, so no CSV/TSV marker to look for.
-    if (brace === 0) return this.processJson(line, 0, '', this.tagged, noControl);
-    return this.withoutTemplate(line, brace, noControl, undefined);
+    if (brace === 0 && (template === undefined || template.native)) return this.processJson(line, 0, '', this.tagged, noControl);
+    const read = this.lines.read(line, brace, this.tagged, template?.native === false ? template : undefined, this.dateMs());
+    switch (read.kind) {
+      case 'json':
+        return this.processJson(line, read.start, read.prefix, this.tagged, noControl);
+      case 'text':
+        return this.fromText(read.json, read.header, read.schema, line);
+      default:
+        return this.reject(this.tagged, 'unparsable', read.detail, line);
+    }
   }
 
   /**
@@ -136,35 +144,6 @@ export class ZpaProcessor implements RecordProcessor {
     this.template = this.configured.forTag(ctx.tag, this.tagged);
   }
 
-  /**
-   * A line of a stream with a template of its own; one that does not fit it is read as if it had none. A JSON line
-   * on a CSV/TSV template's stream must fit it type for type, or it is read as the JSON it says it is.
-   */
-  private withTemplate(line: string, brace: number, template: StreamTemplate, noControl: boolean | undefined): Outcome {
-    const read = template.reader.read(line, this.dateMs(), brace !== 0 || template.template.format === 'json');
-    if (read.ok) return this.fromText(read.json, read.header, template.schema, line);
-    if (brace === 0) return this.processJson(line, 0, '', this.tagged, noControl);
-    return this.withoutTemplate(line, brace, noControl, `the line does not fit the template ${template.key}: ${read.error}`);
-  }
-
-  /** A line with a prefix: JSON after it, or CSV/TSV (the user's templates for its log type first, then Zscaler's). */
-  private withoutTemplate(line: string, brace: number, noControl: boolean | undefined, why: string | undefined): Outcome {
-    // The CSV/TSV marker comes before any brace (Audit CSV values hold JSON): look only there.
-    const marker = MARKER.exec(brace < 0 ? line : line.slice(0, brace));
-    const delimited = marker === null && brace >= 0 ? [] : this.configured.delimited().filter((t) => this.tagged === undefined || t.schema === this.tagged);
-    for (const t of delimited) {
-      const read = t.reader.read(line, this.dateMs(), true);
-      if (read.ok) return this.fromText(read.json, read.header, t.schema, line);
-    }
-    if (marker !== null) {
-      const read = readDefaultDelimited(line, marker.index, this.defaults, this.tagged?.id, (t) => this.defaultReader(t), this.dateMs());
-      if (read.ok) return this.fromText(read.json, read.header, this.schemas.byId.get(read.template.logType), line);
-      return this.reject(this.tagged, 'unparsable', why === undefined ? read.error : `${why}; ${read.error}`, line);
-    }
-    if (brace >= 0) return this.processJson(line, brace, line.slice(0, brace), this.tagged, noControl);
-    return this.reject(this.tagged, 'unparsable', why ?? 'no JSON object and no LSS CSV/TSV prefix in the line', line);
-  }
-
   /** JSON text a template reading produced (not the line's bytes); a refusal carries the line as it came. */
   private fromText(json: string, header: string, schema: LogSchema | undefined, line: string): Outcome {
     const check = this.check;
@@ -173,16 +152,6 @@ export class ZpaProcessor implements RecordProcessor {
     check.bytes = undefined;
     const outcome = this.processJson(json, 0, header, schema, undefined);
     return isFailure(outcome) ? { ...outcome, raw: line } : outcome;
-  }
-
-  private defaultReader(template: LssTemplate): TemplateReader {
-    let reader = this.defaultReaders.get(template);
-    if (reader === undefined) {
-      const format = template.format === 'tsv' ? 'tsv' : 'csv';
-      reader = new TemplateReader(template, this.schemas.byId.get(template.logType), this.defaults.separatorFields[format]);
-      this.defaultReaders.set(template, reader);
-    }
-    return reader;
   }
 
   /** `noControl`: the caller knows `text` has no control characters (undefined: not known). */
@@ -242,7 +211,7 @@ export class ZpaProcessor implements RecordProcessor {
     const previous = tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
     let layout = previous;
     if (layout === undefined || !sameLayout(text, start, close, m, layout)) {
-      const learnt = this.newLayout(text, start, close, m, tagged);
+      const learnt = this.layouts.learn(text, start, close, m, tagged, this.ctx.tag);
       if (typeof learnt === 'string') return this.reject(undefined, 'unclassified', learnt, text);
       layout = learnt;
       if (tagged === undefined) this.untaggedLayout = layout;
@@ -266,69 +235,9 @@ export class ZpaProcessor implements RecordProcessor {
     return this.acceptText(text, start, close, schema, linePrefix);
   }
 
-  /** The layout of a record with keys not seen before: its log type, its keys' fields, what that makes it deviate by. */
-  private newLayout(text: string, start: number, close: number, m: Members, tagged: LogSchema | undefined): Layout | string {
-    const keys = this.keys;
-    const count = m.count;
-    let eventTypeAt = -1;
-    for (let i = 0; i < count; i++) {
-      const raw = text.slice(m.keyStart[i], m.keyEnd[i]);
-      keys[i] = m.keyEscaped[i] ? (JSON.parse('"' + raw + '"') as string) : raw;
-      if (m.kind[i] === Kind.String && keys[i].toLowerCase() === 'eventtype') eventTypeAt = i;
-    }
-    const named = eventTypeAt < 0 ? undefined : this.classifier.byEventType(JSON.parse(text.slice(m.valueStart[eventTypeAt], m.valueEnd[eventTypeAt])) as string);
-    const variableKey = (id: string, key: string) => this.defaults.keyOfVariable(id, key);
-    const standing: Deviation[] = [];
-    let schema = (this.strict ? tagged : undefined) ?? named ?? tagged;
-    let fitted = schema === undefined ? undefined : keyFields(schema, keys, count, variableKey);
-    // The keys decide when the tag's type leaves required fields out and another type has them all, and knows more
-    // of the keys (a subset of the tag's type's fields stays that type).
-    if (schema === undefined || (fitted!.missing.length > 0 && named === undefined && !this.strict)) {
-      const classifier = this.classifier;
-      classifier.reset();
-      for (let i = 0; i < count; i++) classifier.countKey(keys[i]);
-      const best = classifier.best(count);
-      const bestFitted = best === undefined || best === schema ? undefined : keyFields(best, keys, count, variableKey);
-      if (bestFitted !== undefined && (schema === undefined || (bestFitted.missing.length === 0 && bestFitted.known > fitted!.known))) {
-        schema = best;
-        fitted = bestFitted;
-      }
-      if (schema === undefined) return classifier.unclassified(keys, count);
-    }
-    if (tagged !== undefined && schema !== tagged) {
-      const by = named === schema ? `its EventType ${text.slice(m.valueStart[eventTypeAt], m.valueEnd[eventTypeAt])}` : 'its keys';
-      standing.push({ field: '(log type)', expected: `${tagged.name} (tag ${this.ctx.tag})`, got: `${schema!.name} (by ${by})`, kind: 'log_type' });
-    }
-    standing.push(...fitted!.deviations);
-    for (const field of fitted!.missing) standing.push({ field: field.name, expected: 'required', got: 'missing', kind: 'missing_required' });
-    return learnLayout(text, start, close, m, schema!, fitted!, standing, named === schema ? eventTypeAt : -1);
-  }
-
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
   private acceptText(text: string, start: number, close: number, schema: LogSchema, linePrefix: string): Outcome {
-    const tail = this.tail(schema, linePrefix);
-    // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-    if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return this.ok(schema, RecordText.from('{', tail.slice(1)));
-    const check = this.check;
-    const bytes = check.bytes;
-    const edits = check.edits;
-    const headEnd = close - 1;
-    if (bytes === undefined) return this.ok(schema, RecordText.from(edited(text, start, headEnd, edits), tail));
-    // From bytes: the received bytes up to the closing brace, with the coerced values as edits over them; or, when
-    // there are many (every metric of a quoted-number record), re-encoded as one copy (from Node's pool): writing
-    // dozens of small pieces into the request body costs more than that copy.
-    const at = check.bytesStart;
-    if (edits.length === 0) return this.ok(schema, RecordText.view(bytes, at + start, at + headEnd, tail));
-    if (edits.length <= MAX_VIEW_EDITS * 3) {
-      const absolute = edits.slice();
-      for (let i = 0; i < absolute.length; i += 3) {
-        absolute[i] = (absolute[i] as number) + at;
-        absolute[i + 1] = (absolute[i + 1] as number) + at;
-      }
-      return this.ok(schema, RecordText.view(bytes, at + start, at + headEnd, tail, absolute));
-    }
-    // A non-ASCII line's text is its bytes as Latin-1 (and its edits ASCII, see processBytes): encoded back as such.
-    return this.ok(schema, RecordText.from(Buffer.from(edited(text, start, headEnd, edits), check.ascii ? 'utf8' : 'latin1'), tail));
+    return this.ok(schema, recordText(this.check, text, start, close, this.tail(schema, linePrefix)));
   }
 
   private ok(schema: LogSchema, text: RecordText): Outcome {
@@ -372,15 +281,4 @@ function lineOf(record: Record<string, unknown>): string | undefined {
   if (typeof log === 'string') return log;
   if (log instanceof Uint8Array) return decoder.decode(log);
   return undefined;
-}
-
-/** `text[start, end)` with `edits` (flat triples `from, to, replacement`, in order) applied. */
-function edited(text: string, start: number, end: number, edits: readonly (number | string)[]): string {
-  let out = '';
-  let from = start;
-  for (let i = 0; i < edits.length; i += 3) {
-    out += text.slice(from, edits[i] as number) + (edits[i + 2] as string);
-    from = edits[i + 1] as number;
-  }
-  return out + text.slice(from, end);
 }
