@@ -168,7 +168,16 @@ test('the keys win over a tag that names another type, and the record says so; s
   assert.equal(r.logType, 'Zscaler.ZPA.UserActivity');
   // The tag reaches the output.
   assert.equal(ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.app-connector-metrics' })).p_fluent_tag, 'zpa.app-connector-metrics');
+  // An audit record sent to the User Activity port: an audit record, not "field LogTimestamp: required, missing".
+  const audit = generator().line('audit-log', 'json', seededRandom(3), { baseTime: Date.UTC(2026, 0, 5) });
+  const moved = ok(processor.process({ log: audit }, { ...ctx, tag: 'zpa.user-activity' }));
+  assert.equal(moved.p_log_type, 'Zscaler.ZPA.AuditLog');
+  assert.deepEqual((moved.p_deviations as { kind: string; got: string }[]).map((d) => [d.kind, d.got]), [['log_type', 'Zscaler.ZPA.AuditLog (by its keys)']]);
 });
+
+function generator(): LssGenerator {
+  return new LssGenerator(schemas);
+}
 
 test('CSV/TSV lines whose values hold many separators cost bounded work: a 30 KB line is decided at once, not after hours', () => {
   // A shape the fuzzer found: a generated line's values repeated, so free-text fields could take any number of the

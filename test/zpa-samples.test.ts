@@ -197,7 +197,7 @@ const EXPECTED: Record<string, (Valid | Invalid)[]> = {
       reason: 'unparsable', detail: `not valid JSON: bad escape in a string at offset 296, near "\\\\applicationPort\\\\\\":\\\\\\"443"`,
       logType: 'Zscaler.ZPA.AuditLog',
       deviations: [
-        ['auditNewValue', 'malformed'], ['objectName', 'bare_value'],
+        ['AuditNewValue', 'malformed'], ['ObjectName', 'bare_value'],
         ...['ModifiedTime', 'CreationTime', 'ModifiedBy', 'RequestID', 'AuditOldValue', 'AuditNewValue', 'AuditOperationType', 'ObjectType', 'ObjectName', 'ObjectID', 'CustomerID', 'User', 'ClientAuditUpdate'].map((f): [string, string] => [f, 'key_name']),
       ],
       values: { ObjectName: 'app1.test.com', ModifiedBy: '11223344556677889', ObjectID: '98765432100123456', CreationTime: '2020-07-13T20:53:10.000Z', User: 'zpaadmin@test.com', ClientAuditUpdate: 0 },

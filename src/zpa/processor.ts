@@ -220,8 +220,9 @@ export class ZpaProcessor implements RecordProcessor {
     const { schema, fields, renames } = layout;
     const check = this.check;
     check.start();
-    if (repairs !== undefined) check.deviations.push(...repairs);
     check.deviations.push(...layout.standing);
+    // A repair names the key as written; a key the layout renamed is named by its field.
+    if (repairs !== undefined) check.deviations.unshift(...repairs.map((d) => ({ ...d, field: layout.standing.find((r) => r.kind === 'key_name' && r.got === d.field)?.field ?? d.field })));
     for (let i = 0; i < m.count; i++) {
       const rename = renames[i];
       if (rename !== undefined) check.edit(m.keyStart[i] - 1, m.keyEnd[i] + 1, rename);
