@@ -46,7 +46,10 @@ export class RecordCheck {
   member(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): boolean {
     const check = this.check;
     if (!check.check(field, text, vs, ve, kind, flag)) return false;
-    this.took(field, text, vs, ve, kind, flag, check.replacement, check.ms);
+    const replacement = check.replacement;
+    if (replacement !== undefined) this.edit(vs, ve, replacement);
+    if (field.isEventTime) this.eventTime(field, check.ms);
+    if (field.indicators.length !== 0 && field.type === 'string' && kind !== Kind.Null) this.indicateValue(field, text, vs, ve, kind, flag);
     return true;
   }
 
@@ -63,8 +66,11 @@ export class RecordCheck {
       if (field.type === 'string') this.indicate(field, JSON.parse(replacement) as string);
       return;
     }
-    const keep = kind === Kind.Object || kind === Kind.Array ? Kind.Null : kind;
-    this.took(field, text, vs, ve, keep, flag, replacement, lenient.ms);
+    if (replacement !== undefined) this.edit(vs, ve, replacement);
+    if (field.isEventTime) this.eventTime(field, lenient.ms);
+    // A value kept as it came that is no text (an object, a list) names no indicator.
+    const scalar = kind !== Kind.Object && kind !== Kind.Array && kind !== Kind.Null;
+    if (scalar && field.indicators.length !== 0 && field.type === 'string') this.indicateValue(field, text, vs, ve, kind, flag);
   }
 
   /** Replaces `text[from, to)` with `replacement` in the output (edits must come in text order). */
@@ -73,15 +79,16 @@ export class RecordCheck {
     this.edits.push(from, to, replacement);
   }
 
-  private took(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean, replacement: string | undefined, ms: number): void {
-    if (replacement !== undefined) this.edit(vs, ve, replacement);
-    if (field.isEventTime && field.index < this.eventField && !Number.isNaN(ms)) {
+  /** The first set event-time field in schema order gives the record's event time. */
+  private eventTime(field: FieldSpec, ms: number): void {
+    if (field.index < this.eventField && !Number.isNaN(ms)) {
       this.eventMs = ms;
       this.eventField = field.index;
     }
-    if (field.indicators.length !== 0 && field.type === 'string' && kind !== Kind.Null) {
-      this.indicate(field, kind === Kind.String ? (flag ? (JSON.parse(this.ownText(text, vs, ve)) as string) : this.ownText(text, vs + 1, ve - 1)) : this.ownText(text, vs, ve));
-    }
+  }
+
+  private indicateValue(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): void {
+    this.indicate(field, kind === Kind.String ? (flag ? (JSON.parse(this.ownText(text, vs, ve)) as string) : this.ownText(text, vs + 1, ve - 1)) : this.ownText(text, vs, ve));
   }
 
   private indicate(field: FieldSpec, value: string): void {

@@ -22,6 +22,10 @@ export class TemplateReader {
   private readonly fields: MatchField[];
   private readonly readers: ValueReader[];
   private readonly pieces: (TimePiece | undefined)[];
+  /** The fields and literals from the first field or the second (when the first is the line's head), for matchFields. */
+  private readonly from: { fields: MatchField[]; literals: readonly string[] }[];
+  /** Per field, the `"Key":` text a CSV/TSV record's JSON writes before its value (undefined: a key written before). */
+  private readonly members: (string | undefined)[];
 
   constructor(
     readonly template: CompiledTemplate,
@@ -35,6 +39,8 @@ export class TemplateReader {
       holdsSeparator: separatorFields.has(f.key),
       jsonString: f.conv === 'j' && f.list === undefined && !f.quoted,
     }));
+    this.from = [0, 1].map((first) => ({ fields: this.fields.slice(first), literals: template.literals.slice(first) }));
+    this.members = template.fields.map((f, i) => (template.fields.findIndex((g) => g.key === f.key) === i ? `${JSON.stringify(f.key)}:` : undefined));
   }
 
   /**
@@ -52,10 +58,11 @@ export class TemplateReader {
     const start = this.start(line, to);
     if (!start.ok) return start;
     const { header, from, first } = start;
-    const rest = fields.slice(first).map((_, i) => this.fields[first + i]);
-    const bounds = matchFields(line, from, to, literals.slice(first), rest, true) ?? (untyped ? this.untyped(line, from, to, first) : undefined);
+    const rest = this.from[first];
+    const bounds = matchFields(line, from, to, rest.literals, rest.fields, true) ?? (untyped ? this.untyped(line, from, to, first) : undefined);
     if (bounds === undefined) return { ok: false, error: `${this.template.format}: the values do not fit the ${n} fields of the template ${this.template.name}` };
-    const values: [number, number][] = start.head.concat(rest.map((_, i) => [bounds[2 * i], bounds[2 * i + 1]]));
+    // The values' bounds, [start0, end0, start1, end1, ...], the head's first.
+    const values = first === 0 ? bounds : [...start.head, ...bounds];
     const json = this.template.format === 'json' ? this.rewritten(line, from - literals[0].length, to + last.length, values, dateMs) : undefined;
     return { ok: true, json: json ?? this.json(line, values, dateMs), header };
   }
@@ -65,8 +72,8 @@ export class TemplateReader {
    * then named as they are; a line mostly unlike the template's is not its line.
    */
   private untyped(line: string, from: number, to: number, first: number): number[] | undefined {
-    const fields = this.fields.slice(first);
-    const bounds = matchFields(line, from, to, this.template.literals.slice(first), fields, false);
+    const { fields, literals } = this.from[first];
+    const bounds = matchFields(line, from, to, literals, fields, false);
     if (bounds === undefined) return undefined;
     const misfits = fields.filter((f, i) => !f.reader.fits(line.slice(bounds[2 * i], bounds[2 * i + 1]))).length;
     return misfits <= Math.max(1, fields.length / 4) ? bounds : undefined;
@@ -77,7 +84,7 @@ export class TemplateReader {
    * just before the first literal that can anchor the line (a ctime before ` User Activity zpa-lss: ,`), else after a
    * syslog header.
    */
-  private start(line: string, to: number): { ok: true; header: string; from: number; first: number; head: [number, number][] } | { ok: false; error: string } {
+  private start(line: string, to: number): { ok: true; header: string; from: number; first: number; head: number[] } | { ok: false; error: string } {
     const literals = this.template.literals;
     if (literals[0] !== '') {
       const at = line.indexOf(literals[0]);
@@ -90,7 +97,7 @@ export class TemplateReader {
       // The first value is the longest tail of the text before the anchor that reads as it.
       for (let s = 0; s < anchor; s++) {
         if (this.readers[0].fits(line.slice(s, anchor))) {
-          return { ok: true, header: line.slice(0, s).trimEnd(), from: anchor + literals[1].length, first: 1, head: [[s, anchor]] };
+          return { ok: true, header: line.slice(0, s).trimEnd(), from: anchor + literals[1].length, first: 1, head: [s, anchor] };
         }
       }
       return { ok: false, error: `no ${this.template.fields[0].spec} value before ${JSON.stringify(literals[1].trim().slice(0, 32))}` };
@@ -104,7 +111,7 @@ export class TemplateReader {
    * stands for: the record as printed, constant members (`"EventType":"user-activity"`) and all; undefined when a
    * key's values are not side by side (then `json` writes the record afresh).
    */
-  private rewritten(line: string, start: number, end: number, values: [number, number][], dateMs: number): string | undefined {
+  private rewritten(line: string, start: number, end: number, values: number[], dateMs: number): string | undefined {
     const { fields, literals } = this.template;
     let out = '';
     let from = start;
@@ -113,8 +120,8 @@ export class TemplateReader {
       while (j < fields.length && fields[j].key === fields[i].key && this.pieces[j] !== undefined) j++;
       if (fields.slice(j).some((f) => f.key === fields[i].key)) return undefined;
       const quoted = literals[i].endsWith('"') && literals[j].startsWith('"');
-      const spanStart = values[i][0] - (quoted ? 1 : 0);
-      const spanEnd = values[j - 1][1] + (quoted ? 1 : 0);
+      const spanStart = values[2 * i] - (quoted ? 1 : 0);
+      const spanEnd = values[2 * j - 1] + (quoted ? 1 : 0);
       out += line.slice(from, spanStart) + this.valueJson(line, values, i, j, dateMs);
       from = spanEnd;
       i = j;
@@ -123,15 +130,15 @@ export class TemplateReader {
   }
 
   /** The JSON value of fields `[i, j)`: one field's, or a time's rebuilt from its pieces. */
-  private valueJson(line: string, values: [number, number][], i: number, j: number, dateMs: number): string {
+  private valueJson(line: string, values: number[], i: number, j: number, dateMs: number): string {
     if (this.pieces[i] === undefined) {
-      const json = this.readers[i].json(line.slice(values[i][0], values[i][1]));
+      const json = this.readers[i].json(line.slice(values[2 * i], values[2 * i + 1]));
       // A list between the template's own brackets (`[%j(,){X}]`) gives its elements only.
       const { literals, fields } = this.template;
       return fields[i].list !== undefined && /\[\s*$/.test(literals[i]) && /^\s*\]/.test(literals[j]) ? json.slice(1, -1) : json;
     }
     const parts = new TimeParts();
-    for (let k = i; k < j; k++) parts.add(this.pieces[k]!, line.slice(values[k][0], values[k][1]));
+    for (let k = i; k < j; k++) parts.add(this.pieces[k]!, line.slice(values[2 * k], values[2 * k + 1]));
     return this.partsJson(this.template.fields[i].key, parts, dateMs);
   }
 
@@ -141,26 +148,26 @@ export class TemplateReader {
   }
 
   /** `{"Key":value,...}` in template order, each key once; a time's pieces make one value where the first stood. */
-  private json(line: string, values: [number, number][], dateMs: number): string {
+  private json(line: string, values: number[], dateMs: number): string {
     const fields = this.template.fields;
-    const members = new Map<string, string | TimeParts>();
-    fields.forEach((field, i) => {
-      const text = line.slice(values[i][0], values[i][1]);
+    let parts: Map<string, TimeParts> | undefined;
+    for (let i = 0; i < fields.length; i++) {
       const piece = this.pieces[i];
-      if (piece === undefined) {
-        if (!members.has(field.key)) members.set(field.key, this.readers[i].json(text));
-        return;
-      }
-      let parts = members.get(field.key);
-      if (!(parts instanceof TimeParts)) members.set(field.key, (parts = new TimeParts()));
-      parts.add(piece, text);
-    });
-    let out = '{';
-    for (const [key, value] of members) {
-      const json = value instanceof TimeParts ? this.partsJson(key, value, dateMs) : value;
-      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
+      if (piece === undefined) continue;
+      parts ??= new Map();
+      const key = fields[i].key;
+      if (!parts.has(key)) parts.set(key, new TimeParts());
+      parts.get(key)!.add(piece, line.slice(values[2 * i], values[2 * i + 1]));
     }
-    return out + '}';
+    let out = '';
+    for (let i = 0; i < fields.length; i++) {
+      const member = this.members[i];
+      if (member === undefined) continue;
+      const time = parts?.get(fields[i].key);
+      const value = time === undefined ? this.readers[i].json(line.slice(values[2 * i], values[2 * i + 1])) : this.partsJson(fields[i].key, time, dateMs);
+      out += (out === '' ? '{' : ',') + member + value;
+    }
+    return out === '' ? '{}' : out + '}';
   }
 
   private fieldOf(key: string) {
@@ -182,9 +189,11 @@ export function readDefaultDelimited(line: string, markerAt: number, templates: 
   const format = sep === ',' ? 'csv' : sep === '\t' ? 'tsv' : undefined;
   if (format === undefined) return { ok: false, error: `expected ',' or a tab after ${marker[0]}` };
   const before = line.slice(0, markerAt + marker.index).trimEnd();
-  const pieces = line.slice(bodyStart + 1).split(sep).length;
+  let pieces = 1;
+  for (let at = line.indexOf(sep, bodyStart + 1); at >= 0; at = line.indexOf(sep, at + 1)) pieces++;
+  const labelled = (label: string) => before.endsWith(label) && (before.length === label.length || before.charCodeAt(before.length - label.length - 1) === 32);
   const candidates = templates.templates
-    .filter((t) => t.format === format && (logType === undefined || t.logType === logType) && (before === t.label || before.endsWith(' ' + t.label)))
+    .filter((t) => t.format === format && (logType === undefined || t.logType === logType) && labelled(t.label))
     .sort((a, b) => Number(b.fields.length - b.markerAt === pieces) - Number(a.fields.length - a.markerAt === pieces));
   if (candidates.length === 0) {
     return { ok: false, error: `no ${format.toUpperCase()} template${logType ? ` of ${logType}` : ''} has the label before the marker: ${JSON.stringify(before.slice(-48))}` };

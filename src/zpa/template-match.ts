@@ -101,11 +101,19 @@ export function matchFields(text: string, from: number, to: number, literals: re
     return false;
   };
   if (n === 0) return from === to ? [] : undefined;
-  scanner.begin(text);
+  begun = false;
   return search(0, from) ? bounds : undefined;
 }
 
-/** The end of the JSON string token at `start` of the text `matchFields` began the scanner with, or -1. */
+/** Whether the scanner was begun on the text `matchFields` is aligning (once, when a JSON string is first read). */
+let begun = false;
+
+/** The end of the JSON string token at `start` of the text being aligned, or -1. */
 function jsonStringEnd(text: string, start: number): number {
-  return text.charCodeAt(start) === 34 ? scanner.scanValue(start) : -1;
+  if (text.charCodeAt(start) !== 34) return -1;
+  if (!begun) {
+    scanner.begin(text);
+    begun = true;
+  }
+  return scanner.scanValue(start);
 }

@@ -93,12 +93,23 @@ function timeReader(field: TemplateField, target: FieldSpec | undefined): ValueR
     const own = field.rendering === 'time' ? readCtime(c) : field.rendering === 'iso8601' ? readIso(c) : readEpoch(c);
     return own ?? readAnyTime(c);
   };
+  // A time already in the field's own spelling (the default templates' case) is taken as it is, read once.
+  const own = target?.type === 'timestamp' && !target.timeFormats[0].numeric ? target.timeFormats[0] : undefined;
+  const inOwnSpelling = (c: string): boolean => {
+    if (own === undefined) return false;
+    const ms = own.parse(c);
+    return ms === ms && (own.canonicalAt === undefined || own.canonicalAt(c, 0, c.length, ms));
+  };
   return {
-    fits: (t) => content(t) === '' || read(t) !== undefined,
+    fits: (t) => {
+      const c = content(t);
+      return c === '' || inOwnSpelling(c) || read(t) !== undefined;
+    },
     json: (t) => {
-      const time = content(t) === '' ? undefined : read(t);
-      if (time === undefined) return JSON.stringify(content(t));
-      return timeJson(target, time.us, time.unit, content(t));
+      const c = content(t);
+      if (c === '' || inOwnSpelling(c)) return JSON.stringify(c);
+      const time = read(t);
+      return time === undefined ? JSON.stringify(c) : timeJson(target, time.us, time.unit, c);
     },
     costly: false,
     spans: (l) => TIME_CHARS.test(l),
