@@ -4,44 +4,28 @@
  * gives up. A real relay, the real forward client, a real HTTP target.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import pino from 'pino';
-import { configSchema, ConfigError, loadConfig } from '../src/config/config.js';
+import { ConfigError, loadConfig } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { relayMetrics } from '../src/ops/relay-metrics.js';
 import { snapshotOf } from '../src/ops/snapshot.js';
-import { Relay } from '../src/relay.js';
 import { stateAfter, until } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
+import { startRelay } from './helpers/relay-under-test.js';
 
 const NOT_ZPA = 'this line is not a ZPA record at all';
 
-async function startRelay(target: HttpTarget) {
-  const deadLetterPath = path.join(mkdtempSync(path.join(tmpdir(), 'zpa-relay-dl-')), 'dead.ndjson');
-  const config = configSchema.parse({
-    listen: { host: '127.0.0.1', port: 0 },
-    dead_letter: { path: deadLetterPath, sink: 'siem' },
-    sinks: [{ type: 'ndjson', name: 'siem', url: target.url(), batch: { max_wait: '20ms' }, retry: { initial_delay: 10, max_delay: 50, max_age: '300ms' } }],
-    ops: { enabled: false },
-  });
-  const relay = new Relay({ config, logger: pino({ level: 'silent' }) });
-  const port = await relay.start();
-  const fileLetters = () =>
-    readFileSync(deadLetterPath, { encoding: 'utf8', flag: 'a+' })
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { relay, port, fileLetters, stop: () => relay.stop(2000) };
-}
+/** The relay with `dead_letter.sink: siem`, retries short enough that giving up takes a moment. */
+const withDeadLetterSink = (target: HttpTarget) => startRelay(target, { dead_letter: { sink: 'siem' }, sink: { retry: { initial_delay: 10, max_delay: 50, max_age: '300ms' } } });
 
 describe('dead letters delivered to a sink', () => {
   it('go to the named sink as ZpaRelay.DeadLetter records with reason, detail, raw line, tag, sender and time; the ack waits for them', async () => {
     const target = await HttpTarget.create();
     target.respond = () => ({ status: 200, body: '{}', delayMs: 300 });
-    const { relay, port, fileLetters, stop } = await startRelay(target);
+    const { relay, port, deadLetters: fileLetters, stop } = await withDeadLetterSink(target);
     try {
       const client = await ForwardClient.connect('127.0.0.1', port);
       const before = Date.now();
@@ -72,7 +56,7 @@ describe('dead letters delivered to a sink', () => {
   it('fall back to the file when that sink gives up on them; the message is acked once they are written', async () => {
     const target = await HttpTarget.create();
     target.respond = () => ({ status: 400, body: 'rejected' });
-    const { relay, port, fileLetters, stop } = await startRelay(target);
+    const { relay, port, deadLetters: fileLetters, stop } = await withDeadLetterSink(target);
     try {
       const client = await ForwardClient.connect('127.0.0.1', port);
       await client.send(encodeForwardMessage('zpa.misc', [{ log: NOT_ZPA }]));

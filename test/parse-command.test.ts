@@ -13,11 +13,11 @@ import { REPO_DIR } from './helpers/paths.js';
 
 const CLI = path.join(REPO_DIR, 'dist', 'src', 'cli.js');
 
-function parse(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function parse(args: string[], stdin = '', command = 'parse'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env.ZPA_RELAY_CONFIG;
-    const child = spawn(process.execPath, [CLI, 'parse', ...args], { env });
+    const child = spawn(process.execPath, [CLI, command, ...args], { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -65,5 +65,14 @@ describe('zpa-relay parse', () => {
     assert.match(bad.stderr, /zpa\.templates\.parse: specifier "%k\{LogTimestamp\}" at offset 16: unknown conversion "k"/);
     const help = await parse(['--help']);
     assert.match(help.stdout, /^Usage: zpa-relay parse/);
+  });
+
+  it('check-config prints each configured template\'s compiled field list', async () => {
+    const config = path.join(mkdtempSync(path.join(tmpdir(), 'zpa-parse-')), 'config.yaml');
+    writeFileSync(config, "zpa:\n  templates:\n    zpa.user-status:\n      format: json\n      content: '{\"LogTimestamp\":%j{LogTimestamp:time},\"TotalBytesRx\":%08x{TotalBytesRx},\"PosturesHit\":[%j(,){PosturesHit}]}'\n");
+    const { code, stdout } = await parse(['--config', config], '', 'check-config');
+    assert.equal(code, 0);
+    assert.match(stdout, /\ntemplate zpa\.templates\.zpa\.user-status: user-status \(Zscaler\.ZPA\.UserStatus\), json, 3 fields, its lines read field by field\n/);
+    assert.match(stdout, /\n {4}1\. LogTimestamp ← %j\{LogTimestamp:time\} \(%j, :time\)\n {4}2\. TotalBytesRx ← %08x\{TotalBytesRx\} \(%x, flags "0", width 8\)\n {4}3\. PosturesHit ← %j\(,\)\{PosturesHit\} \(%j, list \(,\)\)\n/);
   });
 });

@@ -1,43 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import pino from 'pino';
-import { configSchema, type Config } from '../src/config/config.js';
+import type { Config } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { relayMetrics } from '../src/ops/relay-metrics.js';
 import { snapshotOf } from '../src/ops/snapshot.js';
 import type { RecordProcessor } from '../src/contract.js';
-import { Relay, zpaProcessorFor } from '../src/relay.js';
+import { zpaProcessorFor } from '../src/relay.js';
 import { LssGenerator, seededRandom } from '../src/zpa/index.js';
 import { capture, exchange } from './helpers/forward.js';
 import { stateAfter, until } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
+import { startRelay } from './helpers/relay-under-test.js';
 
 const AUDIT_LINE =
   '{"ModifiedTime":"2024-05-01T10:00:00.123Z","CreationTime":"2024-05-01T09:59:59.000Z","ModifiedBy":288263728720249833,"RequestID":"r-1","SessionID":"s-1","AuditOldValue":"","AuditNewValue":"{\\"id\\":\\"216196257331291234\\"}","AuditOperationType":"Update","ObjectType":"Application","ObjectName":"crm","ObjectID":18446744073709551615,"CustomerID":216196257331281920,"User":"admin@acme.com","ClientAuditUpdate":0}';
-
-/** `processor`: builds the relay's processor from its configuration instead of the relay doing it. */
-async function startRelay(target: HttpTarget, overrides: Record<string, unknown> = {}, processor?: (config: Config) => RecordProcessor) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-e2e-'));
-  const deadLetterPath = path.join(dir, 'dead.ndjson');
-  const config = configSchema.parse({
-    listen: { host: '127.0.0.1', port: 0, ...(overrides.listen as object) },
-    zpa: overrides.zpa,
-    dead_letter: { path: deadLetterPath },
-    sinks: [{ type: 'ndjson', name: 'siem', url: target.url(), batch: { max_wait: '20ms' }, retry: { initial_delay: 10, max_delay: 50 } }],
-    ops: { enabled: false },
-  });
-  const relay = new Relay({ config, logger: pino({ level: 'silent' }), processor: processor?.(config) });
-  const port = await relay.start();
-  const deadLetters = () =>
-    readFileSync(deadLetterPath, { encoding: 'utf8', flag: 'a+' })
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, string>);
-  return { relay, port, deadLetters, stop: () => relay.stop(2000) };
-}
 
 const bodies = (target: HttpTarget) => target.requests.flatMap((request) => request.text.split('\n').filter(Boolean));
 
