@@ -2,16 +2,23 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, redacted, type Config } from './config/config.js';
+import { compiledTemplates, ConfigError, loadConfig, redacted, type Config } from './config/config.js';
 import { applyRuntimeHeapFlags, runtimeHeapFlags } from './config/heap.js';
 import { runDemo } from './demo/demo.js';
+import { PARSE_USAGE, parseCommand } from './parse/parse-command.js';
 import { createLogger } from './ops/logger.js';
 import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
 import { simulate } from './simulate/simulate.js';
 import { runPrimary, runSingle, runWorker, workerCount } from './workers.js';
+import { describeField } from './zpa/index.js';
 
 const USAGE = `Usage: zpa-relay [run] [--config FILE]     receive from Fluent Bit, validate, enrich, relay to the SIEM
-       zpa-relay check-config [--config FILE]  validate the configuration and print it (secrets redacted)
+       zpa-relay check-config [--config FILE]  validate the configuration and print it (secrets redacted) and
+                                               the field list of each template in zpa.templates
+       zpa-relay parse [--type ID] [--template FILE|TEXT] [FILE...]
+                                               show what the relay makes of LSS lines (stdin by default): log
+                                               type, enriched record, deviations or dead-letter reason; exit 1
+                                               when any line would be a dead letter (see parse --help)
        zpa-relay demo                          run the whole pipeline on loopback with simulated ZPA traffic
        zpa-relay simulate --to URL [...]       send simulated ZPA LSS lines to Fluent Bit (see simulate --help)
        zpa-relay --help | --version
@@ -65,6 +72,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sent ${sent} lines\n`);
     return 0;
   }
+  if (first === 'parse') {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(1),
+      strict: true,
+      allowPositionals: true,
+      options: { type: { type: 'string' }, template: { type: 'string' }, format: { type: 'string' }, config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) return print(PARSE_USAGE);
+    const config = loadConfig(values.config ?? process.env.ZPA_RELAY_CONFIG);
+    return parseCommand({ config, type: values.type, template: values.template, format: values.format, files: positionals, out: (text) => process.stdout.write(`${text}\n`) });
+  }
   const command = first === undefined || first.startsWith('-') ? 'run' : first;
   const { values } = parseArgs({
     args: command === first ? argv.slice(1) : argv,
@@ -85,6 +103,11 @@ async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       const config = loadConfig(configFile);
       process.stdout.write(`configuration OK${configFile ? ` (${configFile})` : ' (defaults and environment)'}\n${JSON.stringify(redacted(config), null, 2)}\n`);
+      for (const { key, template, schema, native } of compiledTemplates(config).all) {
+        const how = native ? 'its lines read as JSON' : 'its lines read field by field';
+        process.stdout.write(`\ntemplate zpa.templates.${key}: ${schema.id} (${schema.name}), ${template.format}, ${template.fields.length} fields, ${how}\n`);
+        template.fields.forEach((field, i) => process.stdout.write(`  ${String(i + 1).padStart(3)}. ${describeField(field)}\n`));
+      }
       return 0;
     }
     case 'demo':

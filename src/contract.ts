@@ -26,6 +26,8 @@ export interface Delivery {
   readonly eventTimeMs: number;
   readonly tag: string;
   readonly source: string;
+  /** The kind of each way the record deviates from its schema (listed in the record itself), for the metrics. */
+  readonly deviations?: readonly string[];
 }
 
 /**
@@ -58,10 +60,13 @@ export function isFailure(outcome: Outcome): outcome is FailedRecord {
 
 /** Turns one received record into a Delivery, or a FailedRecord with its reason. Never throws for bad input. */
 export interface RecordProcessor {
-  /** A record decoded from msgpack (`Format json`, or a `{log}` map that did not arrive as raw bytes). */
-  process(record: Record<string, unknown>, ctx: RecordContext): Outcome;
+  /**
+   * A record decoded from msgpack (`Format json`, or a `{log}` map that did not arrive as raw bytes). `entryTimeMs`:
+   * the Fluent Bit entry's time, the event time of a record that carries none.
+   */
+  process(record: Record<string, unknown>, ctx: RecordContext, entryTimeMs?: number): Outcome;
   /** A raw line, the UTF-8 bytes `buf[start, end)` of a `Format none` record. */
-  processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext): Outcome;
+  processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext, entryTimeMs?: number): Outcome;
 }
 
 /**

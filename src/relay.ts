@@ -1,7 +1,7 @@
 /** The whole pipeline wired together: forward receiver → ZPA processor → dispatcher → sinks and dead letters. */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Config } from './config/config.js';
+import { compiledTemplates, type Config } from './config/config.js';
 import { isFailure, type Delivery, type FailedRecord, type Outcome, type RecordContext, type RecordProcessor, type Sink } from './contract.js';
 import type { HandshakeConfig } from './forward/handshake.js';
 import type { ForwardEntry, ForwardMessage } from './forward/message.js';
@@ -11,13 +11,15 @@ import { Dispatcher } from './pipeline/dispatcher.js';
 import { countBy } from './shared/counts.js';
 import { createSink } from './sinks/config.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
-import { ZpaProcessor, loadSchemas } from './zpa/index.js';
+import { ZpaProcessor, loadSchemas, loadTemplates } from './zpa/index.js';
 
 /** Records seen by the processor, by log type (and by reason for failures). */
 export interface RecordStats {
   accepted: Record<string, number>;
   /** Keyed by `${logType}\t${reason}`; logType is "unknown" when unclassified. */
   rejected: Record<string, number>;
+  /** Deviations of accepted records from their schemas, keyed by `${logType}\t${kind}`. */
+  deviations: Record<string, number>;
 }
 
 export interface RelayOptions {
@@ -29,9 +31,13 @@ export interface RelayOptions {
   processor?: RecordProcessor;
 }
 
-/** The ZPA processor the configuration describes: its schemas, field prefix and static fields. */
+/** The ZPA processor the configuration describes: its schemas, templates, validation policy, field prefix and static fields. */
 export function zpaProcessorFor(config: Config): ZpaProcessor {
-  return new ZpaProcessor(loadSchemas(config.zpa.schemas_dir), { prefix: config.zpa.field_prefix, staticFields: config.zpa.static_fields });
+  const { zpa } = config;
+  const schemas = loadSchemas(zpa.schemas_dir);
+  const defaults = loadTemplates();
+  const templates = compiledTemplates(config, undefined, schemas, defaults);
+  return new ZpaProcessor(schemas, { prefix: zpa.field_prefix, staticFields: zpa.static_fields, validation: zpa.validation, templates }, defaults);
 }
 
 /**
@@ -44,7 +50,7 @@ export class Relay {
   readonly dispatcher: Dispatcher;
   readonly deadLetter: DeadLetterWriter;
   readonly sinks: Sink[];
-  readonly records: RecordStats = { accepted: {}, rejected: {} };
+  readonly records: RecordStats = { accepted: {}, rejected: {}, deviations: {} };
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
   readonly ackLatency = ackLatencyHistogram();
   private readonly processor: RecordProcessor;
@@ -56,6 +62,7 @@ export class Relay {
     this.deadLetter = new DeadLetterWriter(config.dead_letter, logger);
     const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false }];
     this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }) }));
+    this.deadLetter.attach(this.sinks, config.zpa.field_prefix);
     this.dispatcher = new Dispatcher({
       sinks: this.sinks,
       deadLetter: this.deadLetter,
@@ -112,7 +119,8 @@ export class Relay {
   private process(entry: ForwardEntry, context: RecordContext): Outcome {
     try {
       const line = entry.line;
-      return line === undefined ? this.processor.process(entry.record, context) : this.processor.processBytes(line.bytes, line.start, line.end, context);
+      const time = entry.time.toMillis();
+      return line === undefined ? this.processor.process(entry.record, context, time) : this.processor.processBytes(line.bytes, line.start, line.end, context, time);
     } catch (error) {
       this.options.logger.error({ err: error, tag: context.tag }, 'the ZPA processor failed on a record; it is dead-lettered as internal_error');
       const raw = entry.line === undefined ? JSON.stringify(entry.record, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) : entry.line.bytes.toString('utf8', entry.line.start, entry.line.end);
@@ -134,6 +142,8 @@ export class Relay {
       } else {
         deliveries.push(outcome);
         countBy(this.records.accepted, outcome.logType);
+        const deviations = outcome.deviations;
+        if (deviations !== undefined) for (const kind of deviations) countBy(this.records.deviations, `${outcome.logType}\t${kind}`);
       }
     }
     // Records read as bytes are views of the request, or of its decompressed payload, which may be larger: that

@@ -66,12 +66,15 @@ describe('the zpa-relay command', () => {
     ['Node 20', process.execPath],
     ['Node 24', NODE24],
   ] as const) {
-    it(`demo on ${runtime}: every log type delivered, dead letters shown with reasons, exit 0`, async () => {
+    it(`demo on ${runtime}: every log type delivered, deviations and dead letters shown with reasons, exit 0`, async () => {
       const result = await cli(['demo'], node);
       assert.equal(result.code, 0, result.stderr);
       const rows = result.stdout.match(/^ {2}Zscaler\.ZPA\.\w+ +\d+$/gm) ?? [];
       assert.equal(rows.length, 16, result.stdout);
-      assert.match(result.stdout, /\[invalid\] zpa\.audit-log: field CreationTime/);
+      assert.match(result.stdout, /zpa\.audit-log → Zscaler\.ZPA\.AuditLog: \[wrong_type\] CreationTime: expected timestamp \(rfc3339\), got "yesterday"/);
+      assert.match(result.stdout, /^ {2}\[unparsable\] zpa\.misc: no JSON object/m);
+      assert.match(result.stdout, /^ {2}\[unclassified\] zpa\.misc: no log type matches the keys foo, bar/m);
+      assert.match(result.stdout, /^ {2}ZpaRelay\.DeadLetter +2$/m);
       assert.match(result.stdout, /"p_log_type": "Zscaler\.ZPA\.UserActivity"/);
     });
   }

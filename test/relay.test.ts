@@ -1,42 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import pino from 'pino';
-import { configSchema, type Config } from '../src/config/config.js';
+import type { Config } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { relayMetrics } from '../src/ops/relay-metrics.js';
 import { snapshotOf } from '../src/ops/snapshot.js';
 import type { RecordProcessor } from '../src/contract.js';
-import { Relay, zpaProcessorFor } from '../src/relay.js';
+import { zpaProcessorFor } from '../src/relay.js';
 import { LssGenerator, seededRandom } from '../src/zpa/index.js';
 import { capture, exchange } from './helpers/forward.js';
 import { stateAfter, until } from './helpers/http-relay.js';
 import { HttpTarget } from './helpers/http-target.js';
+import { startRelay } from './helpers/relay-under-test.js';
 
 const AUDIT_LINE =
   '{"ModifiedTime":"2024-05-01T10:00:00.123Z","CreationTime":"2024-05-01T09:59:59.000Z","ModifiedBy":288263728720249833,"RequestID":"r-1","SessionID":"s-1","AuditOldValue":"","AuditNewValue":"{\\"id\\":\\"216196257331291234\\"}","AuditOperationType":"Update","ObjectType":"Application","ObjectName":"crm","ObjectID":18446744073709551615,"CustomerID":216196257331281920,"User":"admin@acme.com","ClientAuditUpdate":0}';
-
-/** `processor`: builds the relay's processor from its configuration instead of the relay doing it. */
-async function startRelay(target: HttpTarget, overrides: Record<string, unknown> = {}, processor?: (config: Config) => RecordProcessor) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-e2e-'));
-  const deadLetterPath = path.join(dir, 'dead.ndjson');
-  const config = configSchema.parse({
-    listen: { host: '127.0.0.1', port: 0, ...(overrides.listen as object) },
-    dead_letter: { path: deadLetterPath },
-    sinks: [{ type: 'ndjson', name: 'siem', url: target.url(), batch: { max_wait: '20ms' }, retry: { initial_delay: 10, max_delay: 50 } }],
-    ops: { enabled: false },
-  });
-  const relay = new Relay({ config, logger: pino({ level: 'silent' }), processor: processor?.(config) });
-  const port = await relay.start();
-  const deadLetters = () =>
-    readFileSync(deadLetterPath, { encoding: 'utf8', flag: 'a+' })
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, string>);
-  return { relay, port, deadLetters, stop: () => relay.stop(2000) };
-}
 
 const bodies = (target: HttpTarget) => target.requests.flatMap((request) => request.text.split('\n').filter(Boolean));
 
@@ -89,25 +66,48 @@ describe('the whole relay: forward in, SIEM out, acks only after settlement', ()
     }
   });
 
-  it('a real Fluent Bit capture: its incomplete records are dead-lettered with their reasons, then the message is acked exactly as Fluent Bit expects', async () => {
+  it('a real Fluent Bit capture: its incomplete records go on with their deviations, the unclassifiable one is dead-lettered, then the message is acked exactly as Fluent Bit expects', async () => {
     const target = await HttpTarget.create();
     const { relay, port, deadLetters, stop } = await startRelay(target);
     try {
       const sent = capture('b-require-ack.c1.sent.bin');
       const result = await exchange(port, [capture('b-require-ack.c1.recv.bin')], { expectBytes: sent.length });
       assert.ok(result.replies.equals(sent), 'the ack Fluent Bit accepted');
-      const letters = deadLetters();
       // The capture's lines are ZPA-like but incomplete: two look like User Activity without its required
-      // InternalReason, the third carries too few ZPA fields to be classified at all.
+      // InternalReason (delivered, saying so), the third carries too few ZPA fields to be classified at all.
+      const delivered = bodies(target).map((line) => JSON.parse(line) as { p_log_type: string; p_deviations: unknown });
+      assert.deepEqual(delivered.map((r) => [r.p_log_type, r.p_deviations]), Array(2).fill(['Zscaler.ZPA.UserActivity', [{ field: 'InternalReason', expected: 'required', got: 'missing', kind: 'missing_required' }]]));
+      const letters = deadLetters();
+      assert.deepEqual(letters.map((letter) => [letter.tag, letter.reason]), [['zpa.none', 'unclassified']]);
+      assert.match(letters[0].detail, /^no log type matches the keys LogTimestamp, Customer, Username/);
+      assert.match(letters[0].raw, /^\{"LogTimestamp"/);
+      const metrics = relayMetrics(snapshotOf(relay));
+      assert.match(metrics, /zpa_relay_record_deviations_total\{log_type="Zscaler.ZPA.UserActivity",kind="missing_required"\} 2/);
+      assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="unknown",reason="unclassified"\} 1/);
+      assert.match(metrics, /zpa_relay_dead_letters_total\{log_type="unknown",reason="unclassified"\} 1/);
+      assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_forward_acks_total 1/);
+    } finally {
+      await stop();
+      await target.stop();
+    }
+  });
+
+  it('the same capture with strict validation: its incomplete records are dead-lettered with their reasons, then the message is acked', async () => {
+    const target = await HttpTarget.create();
+    const { relay, port, deadLetters, stop } = await startRelay(target, { zpa: { validation: 'strict' } });
+    try {
+      const sent = capture('b-require-ack.c1.sent.bin');
+      const result = await exchange(port, [capture('b-require-ack.c1.recv.bin')], { expectBytes: sent.length });
+      assert.ok(result.replies.equals(sent), 'the ack Fluent Bit accepted');
+      const letters = deadLetters();
       assert.deepEqual(letters.map((letter) => [letter.tag, letter.reason]), [['zpa.none', 'invalid'], ['zpa.none', 'invalid'], ['zpa.none', 'unclassified']]);
       assert.equal(letters[0].detail, 'field InternalReason: required, missing');
       assert.match(letters[2].detail, /^no log type matches the keys LogTimestamp, Customer, Username/);
       for (const letter of letters) assert.match(letter.raw, /^\{"LogTimestamp"/);
       const metrics = relayMetrics(snapshotOf(relay));
       assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="Zscaler.ZPA.UserActivity",reason="invalid"\} 2/);
-      assert.match(metrics, /zpa_relay_records_rejected_total\{log_type="unknown",reason="unclassified"\} 1/);
       assert.match(metrics, /zpa_relay_dead_letters_total\{log_type="Zscaler.ZPA.UserActivity",reason="invalid"\} 2/);
-      assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_forward_acks_total 1/);
+      assert.equal(bodies(target).length, 0);
     } finally {
       await stop();
       await target.stop();

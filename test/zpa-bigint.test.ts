@@ -64,10 +64,13 @@ test('Format json: BigInt values from msgpack uint64 stay exact', () => {
   assert.ok(!isFailure(out) && out.text.json.includes(`"Application":${BIG[2]}`) && out.text.json.includes(`"CertificateId":${BIG[1]}`), !isFailure(out) ? out.text.json : out.detail);
 });
 
-test('a rejected Format json record carries its big integers exactly in raw', () => {
-  const processor = new ZpaProcessor(loadSchemas());
+test('a deviating Format json record keeps its big integers exact, delivered or, with strict validation, in its raw dead letter', () => {
   const [entry] = decodeEntries(packed([{ CreationTime: 'yesterday', ModifiedBy: BigInt(BIG[0]), AuditOperationType: 'x' }]));
-  const outcome = processor.process(entry.record, { tag: 'zpa.audit-log', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+  const ctx = { tag: 'zpa.audit-log', address: '127.0.0.1:1', source: '127.0.0.1:1' };
+  const delivered = new ZpaProcessor(loadSchemas()).process(entry.record, ctx);
+  assert.ok(!isFailure(delivered) && delivered.text.json.startsWith(`{"CreationTime":"yesterday","ModifiedBy":"${BIG[0]}",`), !isFailure(delivered) ? delivered.text.json : delivered.detail);
+  const processor = new ZpaProcessor(loadSchemas(), { validation: 'strict' });
+  const outcome = processor.process(entry.record, ctx);
   assert.equal(!isFailure(outcome), false);
   if (!isFailure(outcome)) return;
   assert.equal(outcome.detail, 'field CreationTime: expected timestamp (rfc3339), got "yesterday"');

@@ -44,6 +44,7 @@ function assertSame(line: string, offset: number, label: string): Outcome {
 }
 
 test('a control character or a non-ASCII character anywhere, at any alignment, is found exactly as in the decoded text', () => {
+  const strict = new ZpaProcessor(schemas, { validation: 'strict' });
   const line = generator.line('user-activity', 'json', seededRandom(5));
   // One character into each value of a string field, two or more characters long (LSS writes `"Key": "value"`).
   const fields = schemas.byId.get('user-activity')!.byKey;
@@ -52,19 +53,29 @@ test('a control character or a non-ASCII character anywhere, at any alignment, i
   // and into the last value (a string field, PRASharedMode), whose end is in the last, unaligned bytes.
   assert.ok(line.endsWith('"PRASharedMode": ""}'));
   const positions = [strings[0], strings[1], strings[Math.floor(strings.length / 2)], strings[strings.length - 1], line.length - 2];
+  let repaired = 0;
   let rejected = 0;
   for (const at of positions) {
     for (const insert of ['\u0001', '\t', '\u001f', '\u00e9', '\u4e2d', '\u{1f600}', ' ']) {
       for (let offset = 0; offset < 8; offset++) {
-        const outcome = assertSame(line.slice(0, at) + insert + line.slice(at), offset, `${JSON.stringify(insert)} at ${at}, offset ${offset}`);
-        if (isFailure(outcome)) {
+        const variant = line.slice(0, at) + insert + line.slice(at);
+        const outcome = assertSame(variant, offset, `${JSON.stringify(insert)} at ${at}, offset ${offset}`);
+        assert.ok(!isFailure(outcome));
+        if (outcome.deviations !== undefined) {
+          repaired++;
+          assert.deepEqual(outcome.deviations, ['malformed'], 'a raw control character is written escaped, as a deviation');
+          assert.ok(JSON.parse(outcome.text.json) !== undefined);
+        }
+        const refused = strict.processLine(variant, ctx);
+        if (isFailure(refused)) {
           rejected++;
-          assert.match(outcome.detail, /control character/);
+          assert.match(refused.detail, /control character/);
         }
       }
     }
   }
-  assert.equal(rejected, positions.length * 3 * 8, 'every raw control character rejected, nothing else');
+  assert.equal(repaired, positions.length * 3 * 8, 'every raw control character repaired, nothing else');
+  assert.equal(rejected, positions.length * 3 * 8, 'strict validation: every raw control character rejected, nothing else');
 });
 
 test('non-ASCII records stay views of their bytes, coerced values as edits, and read as the decoded text does', () => {

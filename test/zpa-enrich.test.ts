@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
-import { IsoTime, jsonString } from '../src/zpa/enrich.js';
+import { jsonString } from '../src/zpa/record-json.js';
+import { IsoTime } from '../src/zpa/iso-time.js';
 import { ipVersion } from '../src/zpa/indicators.js';
 import { seededRandom } from '../src/zpa/index.js';
 

@@ -11,7 +11,7 @@ import { LSS_FORMATS, LssGenerator, loadSchemas, seededRandom, ZpaProcessor, typ
 import { JsonScanner, Kind, Members } from '../src/zpa/json-scan.js';
 import { loadTemplates } from '../src/zpa/templates.js';
 import { parseRfc3339, compileTimeFormat } from '../src/zpa/time.js';
-import { isFailure } from '../src/contract.js';
+import { isFailure, type Outcome } from '../src/contract.js';
 
 const PER_FORMAT = 1000;
 /** A fixed base time makes the records repeatable; a one-digit day lets the single-space ctime edge case occur. */
@@ -141,8 +141,15 @@ function mutate(line: string, key: string, replacement: string | undefined): str
   throw new Error(`${key} not in ${line}`);
 }
 
-test('mutated records are rejected, naming the field, what it expected and what it got', () => {
-  const processor = new ZpaProcessor(schemas);
+/** The record's deviations (p_deviations), or undefined for a dead letter. */
+function deviationsOf(outcome: Outcome): { field: string; expected: string; got: string; kind: string }[] | undefined {
+  if (isFailure(outcome)) return undefined;
+  return (JSON.parse(outcome.text.json) as { p_deviations?: { field: string; expected: string; got: string; kind: string }[] }).p_deviations ?? [];
+}
+
+test('a mutated record is delivered with its value as it came and a deviation naming the field; strict validation dead-letters it naming the same', () => {
+  const lenient = new ZpaProcessor(schemas);
+  const strict = new ZpaProcessor(schemas, { validation: 'strict' });
   const random = seededRandom(99);
   let checked = 0;
   for (const logType of generator.logTypes()) {
@@ -153,8 +160,18 @@ test('mutated records are rejected, naming the field, what it expected and what 
       if (!values.has(field.name)) continue;
       const ctx = { tag: `zpa.${logType}`, address: '127.0.0.1:1', source: '127.0.0.1:1' };
       if (wrong !== undefined) {
-        const outcome = processor.process({ log: mutate(line, field.name, wrong) }, ctx);
-        assert.equal(!isFailure(outcome), false, `${logType} ${field.name} = ${wrong}`);
+        const where = `${logType} ${field.name} = ${wrong}`;
+        const delivered = lenient.process({ log: mutate(line, field.name, wrong) }, ctx);
+        assert.ok(!isFailure(delivered), where);
+        assert.deepEqual(JSON.parse(delivered.text.json)[field.name], JSON.parse(wrong), `${where}: kept as it came`);
+        const deviation = deviationsOf(delivered)!.find((d) => d.field === field.name);
+        assert.equal(deviation?.kind, 'wrong_type', where);
+        assert.ok(deviation.expected.startsWith(field.type), `${where}: ${deviation.expected}`);
+        assert.equal(deviation.got, wrong, where);
+        // Counted; a broken event time also makes the record fall back to the entry's time.
+        assert.deepEqual(delivered.deviations, field.isEventTime && schema.eventTimeFields.length === 1 ? ['wrong_type', 'event_time'] : ['wrong_type'], `${where}: counted`);
+        const outcome = strict.process({ log: mutate(line, field.name, wrong) }, ctx);
+        assert.equal(!isFailure(outcome), false, where);
         if (!isFailure(outcome)) continue;
         assert.equal(outcome.reason, 'invalid');
         assert.equal(outcome.logType, schema.name);
@@ -163,10 +180,14 @@ test('mutated records are rejected, naming the field, what it expected and what 
         checked++;
       }
       if (field.required) {
-        const outcome = processor.process({ log: mutate(line, field.name, undefined) }, ctx);
+        const missing = lenient.process({ log: mutate(line, field.name, undefined) }, ctx);
+        assert.deepEqual(deviationsOf(missing)?.find((d) => d.field === field.name), { field: field.name, expected: 'required', got: 'missing', kind: 'missing_required' }, `${logType} ${field.name} missing`);
+        const outcome = strict.process({ log: mutate(line, field.name, undefined) }, ctx);
         assert.equal(!isFailure(outcome), false);
         if (isFailure(outcome)) assert.equal(outcome.detail, `field ${field.name}: required, missing`);
-        const empty = processor.process({ log: mutate(line, field.name, field.type === 'string' ? 'null' : '""') }, ctx);
+        const emptied = mutate(line, field.name, field.type === 'string' ? 'null' : '""');
+        assert.equal(deviationsOf(lenient.process({ log: emptied }, ctx))?.find((d) => d.field === field.name)?.kind, 'missing_required', `${logType} ${field.name} empty`);
+        const empty = strict.process({ log: emptied }, ctx);
         assert.equal(!isFailure(empty), false, `${logType} ${field.name} empty`);
         checked++;
       }
@@ -175,8 +196,9 @@ test('mutated records are rejected, naming the field, what it expected and what 
   assert.ok(checked > 300, `${checked} mutations checked`);
 });
 
-test('a mutated CSV or TSV value is rejected naming its field', () => {
-  const processor = new ZpaProcessor(schemas);
+test('a mutated CSV or TSV value is delivered with a deviation naming its field; strict validation dead-letters it', () => {
+  const lenient = new ZpaProcessor(schemas);
+  const strict = new ZpaProcessor(schemas, { validation: 'strict' });
   const formats: LssFormat[] = ['csv', 'tsv'];
   for (const format of formats) {
     const line = generator.line('user-activity', format, seededRandom(5), { baseTime: BASE_TIME });
@@ -184,7 +206,12 @@ test('a mutated CSV or TSV value is rejected naming its field', () => {
     // ServicePort is the 10th value after the prefix; ConnectionID (one CSV comma) precedes it.
     const at = format === 'csv' ? 10 : 9;
     template[at] = 'port80';
-    const outcome = processor.process({ log: template.join(format === 'csv' ? ',' : '\t') }, { tag: 'zpa.user-activity', address: '127.0.0.1:1', source: '127.0.0.1:1' });
+    const mutated = template.join(format === 'csv' ? ',' : '\t');
+    const ctx = { tag: 'zpa.user-activity', address: '127.0.0.1:1', source: '127.0.0.1:1' };
+    const delivered = lenient.process({ log: mutated }, ctx);
+    assert.deepEqual(deviationsOf(delivered), [{ field: 'ServicePort', expected: 'bigint', got: '"port80"', kind: 'wrong_type' }], format);
+    assert.equal(!isFailure(delivered) && JSON.parse(delivered.text.json).ServicePort, 'port80', format);
+    const outcome = strict.process({ log: mutated }, ctx);
     assert.equal(!isFailure(outcome), false);
     if (isFailure(outcome)) assert.equal(outcome.detail, 'field ServicePort: expected bigint, got "port80"', format);
   }

@@ -35,17 +35,24 @@ test('text before the first brace (a syslog header) is tolerated and kept', () =
   assert.equal(b.p_line_prefix, '<111>');
 });
 
-test('a CRLF line loses its CR; text after the object is an error', () => {
+test('a CRLF line loses its CR; text after the object goes on as a deviation, and strict validation refuses it', () => {
   const processor = new ZpaProcessor(schemas);
   const out = processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')}\r` }, ctx);
   assert.ok(!isFailure(out) && !out.text.json.includes('\r'));
-  const r = rejected(processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')} trailing` }, ctx));
+  const trailing = ok(processor.process({ log: `${metrics('Thu Oct  7 10:40:00 2021')} trailing` }, ctx));
+  assert.deepEqual(trailing.p_deviations, [{ field: '(record)', expected: 'nothing after the closing brace', got: 'trailing', kind: 'unparsed_text' }]);
+  assert.equal(trailing.AvailableDiskBytes, 261886394368);
+  const r = rejected(new ZpaProcessor(schemas, { validation: 'strict' }).process({ log: `${metrics('Thu Oct  7 10:40:00 2021')} trailing` }, ctx));
   assert.equal(r.reason, 'unparsable');
   assert.match(r.detail, /^not valid JSON: text after the object at offset \d+$/);
 });
 
-test('a raw control character inside a string is rejected: passed on, it would make the output invalid JSON', () => {
-  const r = rejected(new ZpaProcessor(schemas).process({ log: '{"LogTimestamp":"x\ty"}' }, ctx));
+test('a raw control character inside a string is written escaped, as a deviation (passed on raw it would make the output invalid JSON); strict validation refuses it', () => {
+  const line = metrics('Thu Oct  7 10:40:00 2021', ',"Note":"x\ty"');
+  const out = ok(new ZpaProcessor(schemas).process({ log: line }, ctx));
+  assert.equal(out.Note, 'x\ty');
+  assert.deepEqual(out.p_deviations, [{ field: 'Note', expected: 'a JSON string', got: '"x\ty"', kind: 'malformed' }]);
+  const r = rejected(new ZpaProcessor(schemas, { validation: 'strict' }).process({ log: '{"LogTimestamp":"x\ty"}' }, ctx));
   assert.equal(r.reason, 'unparsable');
   assert.equal(r.detail, `not valid JSON: control character in a string at offset 18, near ${JSON.stringify("\ty\"}")}`);
 });
@@ -60,24 +67,38 @@ test('ctime with one or two spaces before the day is accepted and written the pa
     assert.ok(out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021"'));
     assert.equal(JSON.parse(out.text.json).p_event_time, '2021-10-07T10:40:00.000Z');
   }
-  const wrongDay = rejected(processor.process({ log: metrics('Fri Oct  7 10:40:00 2021') }, ctx));
-  assert.equal(wrongDay.detail, 'field LogTimestamp: expected timestamp (%a %b %e %H:%M:%S %Y), got "Fri Oct  7 10:40:00 2021"');
+  // A weekday that is not the date's: no time at all. Kept as it came; the record's event time is its entry's.
+  const wrongDay = processor.process({ log: metrics('Fri Oct  7 10:40:00 2021') }, ctx, Date.UTC(2021, 9, 7, 10, 40, 1));
+  assert.ok(!isFailure(wrongDay) && wrongDay.eventTimeMs === Date.UTC(2021, 9, 7, 10, 40, 1));
+  assert.deepEqual(ok(wrongDay).p_deviations, [
+    { field: 'LogTimestamp', expected: 'timestamp (%a %b %e %H:%M:%S %Y)', got: '"Fri Oct  7 10:40:00 2021"', kind: 'wrong_type' },
+    { field: 'LogTimestamp', expected: 'an event time', got: 'none; used the Fluent Bit entry time', kind: 'event_time' },
+  ]);
+  const strict = rejected(new ZpaProcessor(schemas, { validation: 'strict' }).process({ log: metrics('Fri Oct  7 10:40:00 2021') }, ctx));
+  assert.equal(strict.detail, 'field LogTimestamp: expected timestamp (%a %b %e %H:%M:%S %Y), got "Fri Oct  7 10:40:00 2021"');
 });
 
 test('quoted numbers become numbers where the schema says number, digit for digit', () => {
   const out = new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021') }, ctx);
   assert.ok(!isFailure(out) && out.text.json.startsWith('{"LogTimestamp":"Thu Oct  7 10:40:00 2021","Connector":"c1","CPUUtilization":1,"AppCount":129,"AvailableDiskBytes":261886394368,'));
-  const bad = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":"1.5"') }, ctx));
-  assert.equal(bad.detail, 'field TargetCount: expected bigint, got "1.5"');
-  const tooBig = rejected(new ZpaProcessor(schemas).process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"TargetCount":9223372036854775808') }, ctx));
-  assert.equal(tooBig.detail, 'field TargetCount: expected bigint, got 9223372036854775808');
+  // Not an integer, or beyond int64: kept as it came, with a deviation; strict validation refuses them.
+  const strict = new ZpaProcessor(schemas, { validation: 'strict' });
+  for (const [value, got] of [['"1.5"', '"1.5"'], ['9223372036854775808', '9223372036854775808']]) {
+    const line = metrics('Thu Oct  7 10:40:00 2021', `,"TargetCount":${value}`);
+    const kept = ok(new ZpaProcessor(schemas).process({ log: line }, ctx));
+    assert.deepEqual(kept.p_deviations, [{ field: 'TargetCount', expected: 'bigint', got, kind: 'wrong_type' }]);
+    assert.equal(rejected(strict.process({ log: line }, ctx)).detail, `field TargetCount: expected bigint, got ${got}`);
+  }
 });
 
 test('"" in an optional non-string field is unset and written as null; in a required field it is an error', () => {
   const processor = new ZpaProcessor(schemas);
   const out = ok(processor.process({ log: metrics('Thu Oct  7 10:40:00 2021', ',"ServiceCount":""') }, ctx));
   assert.equal(out.ServiceCount, null);
-  const r = rejected(processor.process({ log: metrics('') }, { ...ctx, tag: 'zpa.app-connector-metrics' }));
+  const missing = ok(processor.process({ log: metrics('') }, { ...ctx, tag: 'zpa.app-connector-metrics' }));
+  assert.equal(missing.LogTimestamp, null);
+  assert.deepEqual((missing.p_deviations as unknown[])[0], { field: 'LogTimestamp', expected: 'timestamp (%a %b %e %H:%M:%S %Y)', got: '""', kind: 'missing_required' });
+  const r = rejected(new ZpaProcessor(schemas, { validation: 'strict' }).process({ log: metrics('') }, { ...ctx, tag: 'zpa.app-connector-metrics' }));
   assert.equal(r.reason, 'invalid');
   assert.equal(r.detail, 'field LogTimestamp: expected timestamp (%a %b %e %H:%M:%S %Y), got ""');
   assert.equal(r.logType, 'Zscaler.ZPA.AppConnectorMetrics');
@@ -93,10 +114,18 @@ test('a bare string in an array field becomes a one-element array, its element c
   const flow = (ports: string) => `{"LogTimestamp":"Tue Jan 21 17:32:38 2025","Customer":"c","SourceIP":"10.18.12.32","SourcePorts":${ports}}`;
   const ports = processor.process({ log: flow('"45566"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' });
   assert.ok(!isFailure(ports) && ports.text.json.includes('"SourcePorts":[45566]'), !isFailure(ports) ? ports.text.json : ports.detail);
-  const bad = rejected(processor.process({ log: flow('"45566,45568"') }, { ...ctx, tag: 'zpa.microsegmentation-flow' }));
-  assert.equal(bad.detail, 'field SourcePorts: expected bigint, got "45566,45568" (element of SourcePorts)');
-  // Only strings are taken for a one-element list: a number or an object where a list belongs is still an error.
-  assert.equal(rejected(processor.process({ log: flow('45566') }, { ...ctx, tag: 'zpa.microsegmentation-flow' })).detail, 'field SourcePorts: expected array, got 45566');
+  // A comma-separated string of elements, and a number where the list belongs: read as the list, with a deviation.
+  const tagged = { ...ctx, tag: 'zpa.microsegmentation-flow' };
+  for (const [value, list] of [['"45566,45568"', [45566, 45568]], ['45566', [45566]]] as const) {
+    const out = ok(processor.process({ log: flow(value) }, tagged));
+    assert.deepEqual(out.SourcePorts, list);
+    assert.deepEqual(out.p_deviations, [{ field: 'SourcePorts', expected: 'array', got: value, kind: 'list_shape' }]);
+  }
+  // An object is no list: kept as it came.
+  assert.deepEqual(ok(processor.process({ log: flow('{"a":1}') }, tagged)).p_deviations, [{ field: 'SourcePorts', expected: 'array', got: '{"a":1}', kind: 'wrong_type' }]);
+  const strict = new ZpaProcessor(schemas, { validation: 'strict' });
+  assert.equal(rejected(strict.process({ log: flow('"45566,45568"') }, tagged)).detail, 'field SourcePorts: expected bigint, got "45566,45568" (element of SourcePorts)');
+  assert.equal(rejected(strict.process({ log: flow('45566') }, tagged)).detail, 'field SourcePorts: expected array, got 45566');
 });
 
 test('unknown keys are kept as they came', () => {
@@ -109,26 +138,46 @@ test('records no log type fits are unclassified; non-JSON non-CSV lines unparsab
   const processor = new ZpaProcessor(schemas);
   const u = rejected(processor.process({ log: '{"foo":1,"bar":"x"}' }, ctx));
   assert.equal(u.reason, 'unclassified');
-  assert.equal(u.detail, 'no log type matches the keys foo, bar');
+  assert.equal(
+    u.detail,
+    "no log type matches the keys foo, bar: looked for an EventType member naming a log type, and for at least 3 of one log type's field names (any case) making up half the keys; no key is a field of any log type",
+  );
   assert.equal(u.logType, undefined);
   const p = rejected(processor.process({ log: 'hello world' }, ctx));
   assert.deepEqual([p.reason, p.detail, p.raw], ['unparsable', 'no JSON object and no LSS CSV/TSV prefix in the line', 'hello world']);
+  // A record cut short is read as far as it goes: one key tells no log type.
   const j = rejected(processor.process({ log: '{"LogTimestamp": "x",' }, ctx));
-  assert.equal(j.reason, 'unparsable');
-  assert.equal(j.detail, 'not valid JSON: expected a key string, got end of text at offset 21');
+  assert.equal(j.reason, 'unclassified');
+  const strict = rejected(new ZpaProcessor(schemas, { validation: 'strict' }).process({ log: '{"LogTimestamp": "x",' }, ctx));
+  assert.equal(strict.reason, 'unparsable');
+  assert.equal(strict.detail, 'not valid JSON: expected a key string, got end of text at offset 21');
 });
 
-test('the tag decides the type; an unknown tag suffix falls back to the keys', () => {
+test('the keys win over a tag that names another type, and the record says so; strict validation keeps the tag; an unknown tag suffix falls back to the keys', () => {
   const processor = new ZpaProcessor(schemas);
   const line = metrics('Thu Oct  7 10:40:00 2021');
   assert.equal(ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.none' })).p_log_type, 'Zscaler.ZPA.AppConnectorMetrics');
-  // Tagged as another type, the record is checked against that type's schema.
-  const r = rejected(processor.process({ log: line }, { ...ctx, tag: 'zpa.user-activity' }));
+  const retyped = ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.user-activity' }));
+  assert.equal(retyped.p_log_type, 'Zscaler.ZPA.AppConnectorMetrics');
+  assert.deepEqual(retyped.p_deviations, [
+    { field: '(log type)', expected: 'Zscaler.ZPA.UserActivity (tag zpa.user-activity)', got: 'Zscaler.ZPA.AppConnectorMetrics (by its keys)', kind: 'log_type' },
+  ]);
+  // Strict: the tag decides, and the record is checked against that type's schema.
+  const r = rejected(new ZpaProcessor(schemas, { validation: 'strict' }).process({ log: line }, { ...ctx, tag: 'zpa.user-activity' }));
   assert.equal(r.detail, 'field Customer: required, missing');
   assert.equal(r.logType, 'Zscaler.ZPA.UserActivity');
   // The tag reaches the output.
   assert.equal(ok(processor.process({ log: line }, { ...ctx, tag: 'zpa.app-connector-metrics' })).p_fluent_tag, 'zpa.app-connector-metrics');
+  // An audit record sent to the User Activity port: an audit record, not "field LogTimestamp: required, missing".
+  const audit = generator().line('audit-log', 'json', seededRandom(3), { baseTime: Date.UTC(2026, 0, 5) });
+  const moved = ok(processor.process({ log: audit }, { ...ctx, tag: 'zpa.user-activity' }));
+  assert.equal(moved.p_log_type, 'Zscaler.ZPA.AuditLog');
+  assert.deepEqual((moved.p_deviations as { kind: string; got: string }[]).map((d) => [d.kind, d.got]), [['log_type', 'Zscaler.ZPA.AuditLog (by its keys)']]);
 });
+
+function generator(): LssGenerator {
+  return new LssGenerator(schemas);
+}
 
 test('CSV/TSV lines whose values hold many separators cost bounded work: a 30 KB line is decided at once, not after hours', () => {
   // A shape the fuzzer found: a generated line's values repeated, so free-text fields could take any number of the

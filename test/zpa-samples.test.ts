@@ -1,6 +1,7 @@
 /**
  * Every public ZPA sample record through the processor as Fluent Bit delivers it (`Format none`, tag per log type):
- * valid ones with their exact enriched output, invalid ones rejected with their exact reason.
+ * valid ones with their exact enriched output; the ones that are not valid JSON delivered as read, with their
+ * deviations, and rejected with their exact reason under strict validation.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,8 +18,11 @@ type Valid = {
   /** Values the processor coerces: key → value in the output. */
   changes: Record<string, unknown>;
   indicators: Record<string, string[]>;
+  /** Keys written under the schema's name (another case), with the deviation that says so. */
+  renames?: Record<string, string>;
 };
-type Invalid = { reason: string; detail: string };
+/** Not valid JSON: delivered as read with these deviations (field, kind) and values; strict validation's reason. */
+type Invalid = { reason: string; detail: string; logType: string; deviations: [string, string][]; values: Record<string, unknown> };
 
 const SOURCE = '10.1.2.3:51000';
 /** The sample file name says the log type; Fluent Bit's input per LSS receiver tags it zpa.<id>. */
@@ -180,11 +184,32 @@ const EXPECTED: Record<string, (Valid | Invalid)[]> = {
     },
   ],
   // The help pages' broken examples, each rejected where it breaks: `"RequestBodySize", 0` has a comma for a colon,
-  'zscaler-help/appprotection.help-example.json': [{ reason: 'unparsable', detail: `not valid JSON: expected ':' after a key at offset 1197, near ", 0, \\"ResponseBodySize\\":"` }],
+  'zscaler-help/appprotection.help-example.json': [
+    {
+      reason: 'unparsable', detail: `not valid JSON: expected ':' after a key at offset 1197, near ", 0, \\"ResponseBodySize\\":"`,
+      logType: 'Zscaler.ZPA.AppProtection', deviations: [['RequestBodySize', 'malformed']], values: { RequestBodySize: 0, ResponseBodySize: 0, TotalBytesProcessed: 0 },
+    },
+  ],
   // `\a` inside AuditNewValue's string is no JSON escape,
-  'zscaler-help/audit.help-example.json': [{ reason: 'unparsable', detail: `not valid JSON: bad escape in a string at offset 296, near "\\\\applicationPort\\\\\\":\\\\\\"443"` }],
+  // and a bare word where a quoted string belongs (`"objectName":app1.test.com`), all keys in another case,
+  'zscaler-help/audit.help-example.json': [
+    {
+      reason: 'unparsable', detail: `not valid JSON: bad escape in a string at offset 296, near "\\\\applicationPort\\\\\\":\\\\\\"443"`,
+      logType: 'Zscaler.ZPA.AuditLog',
+      deviations: [
+        ['AuditNewValue', 'malformed'], ['ObjectName', 'bare_value'],
+        ...['ModifiedTime', 'CreationTime', 'ModifiedBy', 'RequestID', 'AuditOldValue', 'AuditNewValue', 'AuditOperationType', 'ObjectType', 'ObjectName', 'ObjectID', 'CustomerID', 'User', 'ClientAuditUpdate'].map((f): [string, string] => [f, 'key_name']),
+      ],
+      values: { ObjectName: 'app1.test.com', ModifiedBy: '11223344556677889', ObjectID: '98765432100123456', CreationTime: '2020-07-13T20:53:10.000Z', User: 'zpaadmin@test.com', ClientAuditUpdate: 0 },
+    },
+  ],
   // the record ends in unquoted text where a key belongs,
-  'zscaler-help/browser_access.help-example.json': [{ reason: 'unparsable', detail: 'not valid JSON: expected a key string at offset 1369, near "https://example.com,toke"' }],
+  'zscaler-help/browser_access.help-example.json': [
+    {
+      reason: 'unparsable', detail: 'not valid JSON: expected a key string at offset 1369, near "https://example.com,toke"',
+      logType: 'Zscaler.ZPA.BrowserAccess', deviations: [['(record)', 'unparsed_text']], values: { ConnectionReason: '', StatusCode: 304 },
+    },
+  ],
   'zscaler-help/microsegmentation_flow.help-example.json': [
     {
       logType: 'Zscaler.ZPA.MicrosegmentationFlow',
@@ -214,7 +239,15 @@ const EXPECTED: Record<string, (Valid | Invalid)[]> = {
     },
   ],
   // and LogTimestamp's closing quote sits after the comma: `"Fri May  6 11:40:00 2022,"PrivateSE`.
-  'zscaler-help/private_service_edge_metrics.help-example.json': [{ reason: 'unparsable', detail: 'not valid JSON: expected \',\' or \'}\' after a value at offset 43, near "PrivateSE\\":\\"TestPrivateS"' }],
+  // template text left in place of values (`%j{SystemMemoryUtilization}`), kept as it came.
+  'zscaler-help/private_service_edge_metrics.help-example.json': [
+    {
+      reason: 'unparsable', detail: 'not valid JSON: expected \',\' or \'}\' after a value at offset 43, near "PrivateSE\\":\\"TestPrivateS"',
+      logType: 'Zscaler.ZPA.PrivateServiceEdgeMetrics',
+      deviations: [['LogTimestamp', 'malformed'], ['SystemMemoryUtilization', 'bare_value'], ['ProcessMemoryUtilization', 'bare_value'], ['SystemMemoryUtilization', 'wrong_type'], ['ProcessMemoryUtilization', 'wrong_type']],
+      values: { LogTimestamp: 'Fri May  6 11:40:00 2022', PrivateSE: 'TestPrivateServiceEdge', SystemMemoryUtilization: '%j{SystemMemoryUtilization}', AvailableDiskBytes: 261886394368 },
+    },
+  ],
   'zscaler-help/private_service_edge_status.help-example.json': [
     {
       logType: 'Zscaler.ZPA.PrivateServiceEdgeStatus',
@@ -228,9 +261,10 @@ const EXPECTED: Record<string, (Valid | Invalid)[]> = {
     {
       logType: 'Zscaler.ZPA.UserActivity',
       eventTime: '2019-05-31T17:35:42.000Z',
-      // The PRA* keys and AppMicrotenantID (the schema spells it AppMicroTenantID), Platform and Hostname are not
-      // schema fields: kept as they came, PRAApprovalID and the JSON in PRAFileTransferList still strings.
+      // The PRA* keys, Platform and Hostname are not schema fields: kept as they came, PRAApprovalID and the JSON in
+      // PRAFileTransferList still strings. AppMicrotenantID is the schema's AppMicroTenantID in another case: renamed.
       changes: UA_2019_UNSET,
+      renames: { AppMicrotenantID: 'AppMicroTenantID' },
       indicators: { ip_addresses: ['34.209.189.218', '192.168.1.53', '192.168.1.57'], usernames: ['ZPA LSS Client'] },
     },
   ],
@@ -257,7 +291,7 @@ test('the expectations cover every sample file and line', () => {
   for (const file of files) assert.equal(sampleLines(file).length, EXPECTED[file].length, file);
 });
 
-test('every sample that is valid JSON is accepted; the ones that are not are the only rejections', () => {
+test('the samples that are not valid JSON are the only ones strict validation rejects, and the only ones read past syntax errors', () => {
   for (const [file, expectations] of Object.entries(EXPECTED)) {
     sampleLines(file).forEach((line, i) => {
       let json = true;
@@ -282,21 +316,29 @@ function rawValues(text: string): Map<string, string> {
   return values;
 }
 
-test('every sample: valid ones enriched exactly, invalid ones rejected with the reason', () => {
+test('every sample: valid ones enriched exactly; the others delivered as read, with their deviations, and rejected with the reason under strict validation', () => {
   const processor = new ZpaProcessor(loadSchemas());
+  const strict = new ZpaProcessor(loadSchemas(), { validation: 'strict' });
   for (const [file, expectations] of Object.entries(EXPECTED)) {
     const tag = TAGS[path.basename(file).split('.')[0]];
     sampleLines(file).forEach((line, i) => {
       const where = `${file}:${i + 1}`;
       const before = Date.now();
-      const outcome: Outcome = processor.process({ log: line }, { tag, address: SOURCE, source: SOURCE });
+      const ctx = { tag, address: SOURCE, source: SOURCE };
+      const outcome: Outcome = processor.process({ log: line }, ctx);
       const expected = expectations[i];
       if ('reason' in expected) {
-        assert.equal(!isFailure(outcome), false, where);
-        if (!isFailure(outcome)) return;
-        assert.equal(outcome.reason, expected.reason, where);
-        assert.equal(outcome.detail, expected.detail, where);
-        assert.equal(outcome.raw, line, where);
+        const refused = strict.process({ log: line }, ctx);
+        assert.equal(!isFailure(refused), false, where);
+        if (!isFailure(refused)) return;
+        assert.equal(refused.reason, expected.reason, where);
+        assert.equal(refused.detail, expected.detail, where);
+        assert.equal(refused.raw, line, where);
+        assert.ok(!isFailure(outcome), `${where}: ${!isFailure(outcome) ? '' : outcome.detail}`);
+        assert.equal(outcome.logType, expected.logType, where);
+        const read = JSON.parse(outcome.text.json) as Record<string, unknown> & { p_deviations: { field: string; kind: string }[] };
+        assert.deepEqual(read.p_deviations.map((d) => [d.field, d.kind]), expected.deviations, where);
+        for (const [key, value] of Object.entries(expected.values)) assert.deepEqual(read[key], value, `${where} ${key}`);
         return;
       }
       assert.ok(!isFailure(outcome), `${where}: ${!isFailure(outcome) ? '' : outcome.detail}`);
@@ -307,10 +349,13 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
       const { p_row_id: rowId, p_parse_time: parseTime, ...rest } = out;
       assert.match(String(rowId), /^[0-9a-f]{17,}$/, where);
       assert.ok(Date.parse(String(parseTime)) >= before - 1 && Date.parse(String(parseTime)) <= Date.now(), where);
-      const original = JSON.parse(line) as Record<string, unknown>;
+      // The record as LSS wrote it, keys renamed where the schema spells them otherwise.
+      const renames = expected.renames ?? {};
+      const original = Object.fromEntries(Object.entries(JSON.parse(line) as Record<string, unknown>).map(([k, v]) => [renames[k] ?? k, v]));
       const indicators = Object.fromEntries(
         INDICATOR_ORDER.filter((k) => expected.indicators[k] !== undefined).map((k) => [`p_any_${k}`, expected.indicators[k]]),
       );
+      const deviations = Object.entries(renames).map(([got, field]) => ({ field, expected: `the key ${field}`, got, kind: 'key_name' }));
       assert.deepEqual(rest, {
         ...original,
         ...expected.changes,
@@ -319,12 +364,13 @@ test('every sample: valid ones enriched exactly, invalid ones rejected with the 
         ...indicators,
         p_source_address: SOURCE,
         p_fluent_tag: tag,
+        ...(deviations.length > 0 ? { p_deviations: deviations } : {}),
       }, where);
       // Key order: the record's own keys first, as LSS wrote them, then the standard fields.
       assert.deepEqual(Object.keys(out).slice(0, Object.keys(original).length), Object.keys(original), where);
       // Values not coerced are passed on as the very same text.
       const outValues = rawValues(outcome.text.json);
-      for (const [key, text] of rawValues(line)) if (!(key in expected.changes)) assert.equal(outValues.get(key), text, `${where} ${key}`);
+      for (const [key, text] of rawValues(line)) if (!(key in expected.changes)) assert.equal(outValues.get(renames[key] ?? key), text, `${where} ${key}`);
     });
   }
 });

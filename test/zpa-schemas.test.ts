@@ -77,7 +77,7 @@ test('every template key of every log type is a field of its schema', () => {
     const schema = set.byId.get(t.logType);
     assert.ok(schema, `${t.logType} has a schema`);
     // User Activity's current template carries PRA fields Panther's schema does not list: kept as extra keys.
-    const missing = t.placeholders.map((p) => p.key).filter((k) => !schema.byKey.has(k) && !k.startsWith('PRA'));
+    const missing = t.fields.map((p) => p.key).filter((k) => !schema.byKey.has(k) && !k.startsWith('PRA'));
     assert.deepEqual(missing, [], `${t.logType}.${t.format}`);
   }
 });

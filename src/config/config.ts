@@ -5,6 +5,7 @@ import { listenConfigSchema } from '../forward/config.js';
 import { deadLetterConfigSchema } from '../sinks/dead-letter.js';
 import { sinkConfigSchema } from '../sinks/config.js';
 import { byteSize, duration } from '../shared/units.js';
+import { ConfiguredTemplates, TemplateError, loadSchemas, loadTemplates, type SchemaSet, type TemplateSet } from '../zpa/index.js';
 
 /**
  * The whole configuration: one YAML file, then `ZPA_RELAY_*` environment overrides, then `${VAR}` interpolation in
@@ -22,6 +23,27 @@ export const configSchema = z
         static_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
         /** A directory of schema YAML files to use instead of the bundled ones. */
         schemas_dir: z.string().min(1).optional(),
+        /**
+         * `lenient`: a record whose log type can be told goes on, its deviations from the schema listed in
+         * p_deviations; `strict`: a record that deviates is a dead letter ("invalid").
+         */
+        validation: z.enum(['lenient', 'strict']).default('lenient'),
+        /**
+         * The Log Stream Content of a log receiver, pasted as the ZPA portal shows it, by Fluent Bit tag or log type
+         * id (src/zpa/configured-templates.ts, docs/lss-templates.md). Compiled at start-up.
+         */
+        templates: z
+          .record(
+            z.string().min(1),
+            z
+              .object({
+                format: z.enum(['json', 'csv', 'tsv']),
+                content: z.string().min(1),
+                log_type: z.string().min(1).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
       })
       .strict()
       .prefault({}),
@@ -83,6 +105,10 @@ export const configSchema = z
       if (names.has(sink.name)) ctx.addIssue({ code: 'custom', path: ['sinks', index, 'name'], message: `duplicate sink name "${sink.name}"` });
       names.add(sink.name);
     });
+    const deadLetterSink = config.dead_letter.sink;
+    if (deadLetterSink !== undefined && !names.has(deadLetterSink)) {
+      ctx.addIssue({ code: 'custom', path: ['dead_letter', 'sink'], message: `no sink named "${deadLetterSink}" (the sinks: ${[...names].join(', ') || 'none configured'})` });
+    }
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -119,7 +145,22 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
     throw new ConfigError(`invalid configuration${file ? ` in ${file}` : ''}:\n${lines.join('\n')}`);
   }
+  compiledTemplates(result.data, file);
   return result.data;
+}
+
+/**
+ * The configured templates compiled against the schemas (loaded unless given); one that does not compile is a
+ * configuration error.
+ */
+export function compiledTemplates(config: Config, file?: string, schemas?: SchemaSet, defaults?: TemplateSet): ConfiguredTemplates {
+  if (Object.keys(config.zpa.templates).length === 0) return ConfiguredTemplates.none();
+  try {
+    return ConfiguredTemplates.compile(config.zpa.templates, schemas ?? loadSchemas(config.zpa.schemas_dir), defaults ?? loadTemplates());
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    throw new ConfigError(`invalid configuration${file ? ` in ${file}` : ''}:\n  ${error.message}`);
+  }
 }
 
 /**

@@ -20,11 +20,21 @@ export interface DemoResult {
   deadLetters: { reason: string; detail: string; tag: string }[];
 }
 
-/** Lines a real deployment meets now and then, to show that they are dead-lettered with a reason, not lost. */
+interface Deviating {
+  p_fluent_tag: string;
+  p_log_type: string;
+  p_deviations: { field: string; expected: string; got: string; kind: string }[];
+}
+
+/**
+ * Lines a real deployment meets now and then: ones that deviate from their schema go on, saying how; ones that
+ * cannot be read or classified are dead letters, delivered to the SIEM too, with their reason. None is lost.
+ */
 const BAD_LINES: [tag: string, line: string][] = [
   ['zpa.user-activity', '{"LogTimestamp":"Mon Jan 13 09:27:03 2025","Customer":"Acme","Username":"alice@acme.com","ServicePort":"https"'],
   ['zpa.audit-log', '{"CreationTime":"yesterday","ModifiedBy":288263728720249833,"AuditOperationType":"Update"}'],
   ['zpa.misc', 'this line is not a ZPA record at all'],
+  ['zpa.misc', '{"foo":1,"bar":"x"}'],
 ];
 
 /**
@@ -41,7 +51,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const deadLetterPath = path.join(dir, 'dead-letter.ndjson');
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
-    dead_letter: { path: deadLetterPath },
+    dead_letter: { path: deadLetterPath, sink: 'demo-siem' },
     sinks: [{ type: 'ndjson', name: 'demo-siem', url, compression: 'gzip', batch: { max_wait: '100ms' } }],
     ops: { enabled: false },
   });
@@ -60,7 +70,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     for (const [tag, line] of BAD_LINES) sends.push(client.send(encodeForwardMessage(tag, [{ log: line }])));
     await Promise.all(sends);
     client.close();
-    out(`sent ${sends.length} forward messages; every one acked after its records were delivered or dead-lettered\n`);
+    out(`sent ${sends.length} forward messages; every one acked after its records and dead letters were delivered\n`);
 
     const delivered = new Map<string, number>();
     for (const line of siem.lines) {
@@ -71,11 +81,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     for (const [logType, count] of [...delivered].sort()) out(`  ${logType.padEnd(42)} ${String(count).padStart(6)}`);
     out(`  ${'total'.padEnd(42)} ${String(siem.lines.length).padStart(6)}  (in ${siem.requests} gzip requests)\n`);
 
-    const deadLetters = readFileSync(deadLetterPath, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { reason: string; detail: string; tag: string });
-    out(`dead letters (the relay wrote them, with the raw input, to its dead-letter file):`);
+    const records = siem.lines.map((line) => JSON.parse(line) as Partial<Deviating>);
+    out('records delivered with deviations from their schema, as each lists them in p_deviations (the bad lines sent):');
+    for (const r of records) {
+      if (r.p_deviations === undefined || !r.p_fluent_tag?.startsWith('zpa.') || BAD_LINES.every(([tag]) => tag !== r.p_fluent_tag)) continue;
+      for (const d of r.p_deviations) out(`  ${r.p_fluent_tag} → ${r.p_log_type}: [${d.kind}] ${d.field}: expected ${d.expected}, got ${d.got}`);
+    }
+    const deadLetters = records.filter((r) => r.p_log_type === 'ZpaRelay.DeadLetter') as unknown as DemoResult['deadLetters'];
+    const inFile = readFileSync(deadLetterPath, { encoding: 'utf8', flag: 'a+' }).split('\n').filter((line) => line !== '').length;
+    out(`\ndead letters (delivered to the SIEM as ZpaRelay.DeadLetter records with the raw input; ${inFile} left in the file):`);
     for (const letter of deadLetters) out(`  [${letter.reason}] ${letter.tag}: ${letter.detail}`);
     const sample = siem.lines.find((line) => line.includes('"p_log_type":"Zscaler.ZPA.UserActivity"')) ?? siem.lines[0];
     out('\none enriched record, as the SIEM received it:');

@@ -11,11 +11,11 @@ export function ackLatencyHistogram(): Histogram {
   return new Histogram(ACK_LATENCY_BUCKETS);
 }
 
-/** Counts keyed `${logType}\t${reason}` as labelled samples. */
-function byLogTypeAndReason(counts: Record<string, number>): [Record<string, string>, number][] {
+/** Counts keyed `${logType}\t${second}` as labelled samples (`second` under the label `label`). */
+function byLogTypeAnd(counts: Record<string, number>, label = 'reason'): [Record<string, string>, number][] {
   return Object.entries(counts).map(([key, n]) => {
-    const [logType, reason] = key.split('\t');
-    return [{ log_type: logType, reason }, n];
+    const [logType, second] = key.split('\t');
+    return [{ log_type: logType, [label]: second }, n];
   });
 }
 
@@ -31,9 +31,17 @@ export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
       'records_rejected_total',
       'counter',
       'Records rejected by parsing, classification or validation (dead-lettered), by log type and reason.',
-      byLogTypeAndReason(snapshot.records.rejected),
+      byLogTypeAnd(snapshot.records.rejected),
     )
-    .add('dead_letters_total', 'counter', 'Dead letters written (by the processor or a sink), by log type and reason.', byLogTypeAndReason(deadLetter.byLogTypeAndReason))
+    .add(
+      'record_deviations_total',
+      'counter',
+      'Deviations of delivered records from their schemas (listed in each record), by log type and kind.',
+      byLogTypeAnd(snapshot.records.deviations, 'kind'),
+    )
+    .add('dead_letters_total', 'counter', 'Dead letters (from the processor or a sink), by log type and reason.', byLogTypeAnd(deadLetter.byLogTypeAndReason))
+    .value('dead_letters_to_sink_total', 'counter', 'Dead letters handed to the dead-letter sink (dead_letter.sink).', deadLetter.sent)
+    .value('dead_letters_fell_back_total', 'counter', 'Dead letters the dead-letter sink gave up on, written to the file instead.', deadLetter.fellBack)
     .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', deadLetter.failed);
 
   type SinkStats = RelaySnapshot['sinks'][string];

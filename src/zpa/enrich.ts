@@ -1,12 +1,16 @@
 /**
  * Panther's standard fields, appended to every valid record: p_log_type, p_row_id, p_event_time, p_parse_time,
  * p_any_* indicator lists, plus where the record came from (sender address, Fluent tag, any text LSS put before the
- * JSON) and the configured static fields. The prefix (`p_`) is configurable. Everything constant is rendered once.
+ * JSON), how it deviates from its schema (p_deviations) and the configured static fields. The prefix (`p_`) is
+ * configurable. Everything constant is rendered once.
  */
 import { randomBytes } from 'node:crypto';
 import type { RecordContext } from '../contract.js';
+import { deviationsMember, type Deviation } from './deviations.js';
 import type { LogSchema } from './schema.js';
 import { INDICATOR_LISTS, type IndicatorSet } from './indicators.js';
+import { IsoTime } from './iso-time.js';
+import { jsonString } from './record-json.js';
 
 export interface ZpaOptions {
   /** Prefix of the standard fields; default `p_`. */
@@ -48,7 +52,7 @@ export class Enricher {
   }
 
   /** The standard fields as `,"p_…":…` members and the closing brace: what goes after the record's last member. */
-  members(schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string): string {
+  members(schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): string {
     const p = this.prefix;
     let logType = this.logTypeMembers.get(schema);
     if (logType === undefined) {
@@ -72,6 +76,7 @@ export class Enricher {
     }
     parts.push(this.ctxMembers(ctx));
     if (linePrefix !== '') parts.push(`,"${p}line_prefix":${JSON.stringify(linePrefix)}`);
+    if (deviations.length !== 0) parts.push(deviationsMember(p, deviations));
     parts.push(this.staticMembers, '}');
     return parts.join('');
   }
@@ -103,44 +108,5 @@ export class Enricher {
       this.lastCtxMembers = `,"${this.prefix}source_address":${JSON.stringify(ctx.address)},"${this.prefix}fluent_tag":${JSON.stringify(ctx.tag)}`;
     }
     return this.lastCtxMembers;
-  }
-}
-
-/** JSON.stringify of a string: the string in quotes when it holds nothing JSON.stringify would escape. */
-export function jsonString(v: string): string {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
-  }
-  return '"' + v + '"';
-}
-
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-const DAY_MS = 86_400_000;
-/** Years 0000-9999, where toISOString writes four-digit years. */
-const ISO_MIN_MS = new Date(0).setUTCFullYear(0, 0, 1);
-const ISO_MAX_MS = new Date(0).setUTCFullYear(9999, 11, 31) + DAY_MS - 1;
-
-/** Date#toISOString with the date part kept per day and the time of day from tables: no Date per call. */
-export class IsoTime {
-  private day = NaN;
-  private dayText = '';
-
-  format(ms: number): string {
-    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
-    const day = Math.floor(ms / DAY_MS);
-    if (day !== this.day) {
-      this.day = day;
-      this.dayText = new Date(day * DAY_MS).toISOString().slice(0, 11); // 2026-11-23T
-    }
-    let rest = ms - day * DAY_MS;
-    const millis = rest % 1000;
-    rest = (rest - millis) / 1000;
-    const second = rest % 60;
-    rest = (rest - second) / 60;
-    const minute = rest % 60;
-    const hour = (rest - minute) / 60;
-    return this.dayText + TWO_DIGITS[hour] + ':' + TWO_DIGITS[minute] + ':' + TWO_DIGITS[second] + '.' + THREE_DIGITS[millis] + 'Z';
   }
 }

@@ -16,12 +16,17 @@ const INT64_MIN_ABS = '9223372036854775808';
 /** How much of an offending value an error message quotes. */
 const GOT_MAX = 80;
 
-function describeGot(raw: string): string {
+export function describeGot(raw: string): string {
   return raw.length > GOT_MAX ? `${raw.slice(0, GOT_MAX)}…` : raw;
 }
 
+/** What a field's schema expects, as messages name it: `bigint`, `timestamp (rfc3339)`. */
+export function expectedOf(field: FieldSpec): string {
+  return field.type === 'timestamp' ? `timestamp (${field.timeFormats.map((t) => t.format).join(' or ')})` : field.type;
+}
+
 /** The canonical JSON number text of an integer string, or undefined when it is not one or exceeds int64. */
-function int64Text(text: string): string | undefined {
+export function int64Text(text: string): string | undefined {
   if (!INTEGER.test(text)) return undefined;
   const negative = text[0] === '-';
   let digits = text[0] === '-' || text[0] === '+' ? text.slice(1) : text;
@@ -198,8 +203,7 @@ export class FieldCheck {
   }
 
   private fail(field: FieldSpec, got: string): false {
-    const expected = field.type === 'timestamp' ? `timestamp (${field.timeFormats.map((t) => t.format).join(' or ')})` : field.type;
-    this.error = `expected ${expected}, got ${describeGot(got)}`;
+    this.error = `expected ${expectedOf(field)}, got ${describeGot(got)}`;
     return false;
   }
 }

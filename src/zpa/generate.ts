@@ -8,8 +8,10 @@
  * tests, the simulator, the demo and the benchmarks.
  */
 import { loadSchemas, type FieldSpec, type LogSchema, type SchemaSet } from './schema.js';
-import { plausibleValue, Scene, type ValueOf } from './generate-values.js';
-import { loadTemplates, type LssFormat, type LssTemplate, type Placeholder, type TemplateSet } from './templates.js';
+import { Scene } from './generate-scene.js';
+import { plausibleValue, type ValueOf } from './generate-values.js';
+import type { TemplateField } from './lss-template.js';
+import { loadTemplates, type LssFormat, type LssTemplate, type TemplateSet } from './templates.js';
 
 export interface GenerateOptions {
   /** Mix in edge values (about a third of the fields). */
@@ -57,7 +59,7 @@ type Random = () => number;
 
 /** A template placeholder with what the generator resolves once: its field, and how to draw a plausible value. */
 interface Slot {
-  readonly ph: Placeholder;
+  readonly ph: TemplateField;
   readonly field: FieldSpec | undefined;
   readonly optional: boolean;
   /** The plausible value (of one element, for a list), when a rule knows the field. */
@@ -108,14 +110,14 @@ export class LssGenerator {
     let slots = this.slots.get(template);
     if (slots !== undefined) return slots;
     const separated = this.templates.separatorFields.csv;
-    slots = template.placeholders.map((ph) => {
+    slots = template.fields.map((ph) => {
       const field = schema.byKey.get(ph.key);
-      const numericElements = ph.list && (ph.conv === 'd' || field?.element?.type === 'bigint');
+      const numericElements = ph.list !== undefined && (ph.conv === 'd' || field?.element?.type === 'bigint');
       const known = plausibleValue({
         key: ph.key,
-        numeric: ph.list ? numericElements : ph.conv === 'd' || ph.conv === 'f' || field?.type === 'bigint' || field?.type === 'float',
+        numeric: ph.list !== undefined ? numericElements : ph.conv === 'd' || ph.conv === 'f' || field?.type === 'bigint' || field?.type === 'float',
         type: field?.type,
-        time: ph.time,
+        time: ph.rendering === 'time' || ph.rendering === 'iso8601' ? ph.rendering : undefined,
         indicators: field?.indicators ?? [],
         required: field?.required === true,
       });
@@ -131,12 +133,12 @@ export class LssGenerator {
     const random = scene.random;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const isEdge = edge && random() < 0.35;
-    if (ph.time === 'time') {
+    if (ph.rendering === 'time') {
       const text = known!(scene);
       return isEdge ? text.replace(/ {2}/, ' ') : text;
     }
-    if (ph.time === 'iso8601') return isEdge && optional ? '' : known!(scene);
-    if (ph.list) {
+    if (ph.rendering === 'iso8601') return isEdge && optional ? '' : known!(scene);
+    if (ph.list !== undefined) {
       // CSV cannot tell list elements from fields: one element at most there.
       const n = format === 'csv' ? Math.floor(random() * 2) : Math.floor(random() * 4);
       const element = () => known?.(scene) ?? (slot.numericElements ? integer(random) : pick(WORDS));
@@ -166,9 +168,9 @@ export class LssGenerator {
 }
 
 /** How LSS prints a value for a placeholder: %j quotes (element-wise for lists), everything else is bare. */
-function render(ph: Placeholder, value: string): string {
+function render(ph: TemplateField, value: string): string {
   if (ph.conv !== 'j') return value;
-  if (ph.list) return value === '' ? '' : value.split(',').map((e) => JSON.stringify(e)).join(',');
+  if (ph.list !== undefined) return value === '' ? '' : value.split(',').map((e) => JSON.stringify(e)).join(',');
   return JSON.stringify(value);
 }
 

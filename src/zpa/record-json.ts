@@ -37,3 +37,12 @@ function mapJson(value: Map<unknown, unknown>): string {
   for (const [k, v] of value) out += (out.length > 1 ? ',' : '') + JSON.stringify(String(k)) + ':' + recordToJson(v);
   return out + '}';
 }
+
+/** JSON.stringify of a string: the string in quotes when it holds nothing JSON.stringify would escape. */
+export function jsonString(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
+  }
+  return '"' + v + '"';
+}

@@ -34,6 +34,8 @@ export interface LogSchema {
   readonly name: string;
   readonly fields: readonly FieldSpec[];
   readonly byKey: ReadonlyMap<string, FieldSpec>;
+  /** The fields by lower-case name: a key written in another case (`modifiedTime`) still finds its field. */
+  readonly byLowerKey: ReadonlyMap<string, FieldSpec>;
   /** isEventTime fields in schema order: the first one set gives the event time. */
   readonly eventTimeFields: readonly FieldSpec[];
   readonly requiredFields: readonly FieldSpec[];
@@ -95,6 +97,7 @@ function compileSchema(file: string, doc: unknown): LogSchema {
     name: doc.schema,
     fields,
     byKey,
+    byLowerKey: new Map(fields.map((f) => [f.name.toLowerCase(), f])),
     eventTimeFields: fields.filter((f) => f.isEventTime),
     requiredFields: fields.filter((f) => f.required),
   };

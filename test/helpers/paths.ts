@@ -1,16 +1,11 @@
-import fs from 'node:fs';
+/** Where the tests find the repository and the shared reference data beside it. */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 /** Repository root (tests run from dist/test/..., compiled). */
 export const REPO_DIR = path.resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-/**
- * The shared reference data beside the repository checkout (fixtures, ZPA samples, the OCSF schema): `../shared` next
- * to a clone, or `../../shared` for a worktree kept in a folder of worktrees.
- */
-export const SHARED_DIR =
-  [path.resolve(REPO_DIR, '..', 'shared'), path.resolve(REPO_DIR, '..', '..', 'shared')].find((dir) => fs.existsSync(dir)) ??
-  path.resolve(REPO_DIR, '..', 'shared');
+/** The shared reference data beside the repository checkout: fixtures, ZPA samples, the OCSF schema. */
+export const SHARED_DIR = path.resolve(REPO_DIR, '..', 'shared');
 export const CAPTURES_DIR = path.join(SHARED_DIR, 'fixtures', 'fluent-bit-5.1.1', 'captures');
 export const ZPA_DIR = path.join(SHARED_DIR, 'zpa');
 /** The OCSF 1.8.0 schema's raw source: test data only, the product never reads it. */

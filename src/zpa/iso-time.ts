@@ -1,0 +1,44 @@
+/** RFC 3339 UTC text of epoch times, fast: the date part kept per day, the time of day from tables. */
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+/** Years 0000-9999, where toISOString writes four-digit years. */
+const ISO_MIN_MS = new Date(0).setUTCFullYear(0, 0, 1);
+const ISO_MAX_MS = new Date(0).setUTCFullYear(9999, 11, 31) + DAY_MS - 1;
+
+/** Date#toISOString with the date part kept per day and the time of day from tables: no Date per call. */
+export class IsoTime {
+  private day = NaN;
+  private dayText = '';
+
+  format(ms: number): string {
+    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayText = new Date(day * DAY_MS).toISOString().slice(0, 11); // 2026-11-23T
+    }
+    let rest = ms - day * DAY_MS;
+    const millis = rest % 1000;
+    rest = (rest - millis) / 1000;
+    const second = rest % 60;
+    rest = (rest - second) / 60;
+    const minute = rest % 60;
+    const hour = (rest - minute) / 60;
+    return this.dayText + TWO_DIGITS[hour] + ':' + TWO_DIGITS[minute] + ':' + TWO_DIGITS[second] + '.' + THREE_DIGITS[millis] + 'Z';
+  }
+}
+
+const isoTime = new IsoTime();
+
+/**
+ * RFC 3339 UTC text of epoch microseconds `us`: milliseconds (`2019-05-30T08:20:42.230Z`, what LSS prints) for a time
+ * printed to the millisecond or coarser, microseconds for a finer one, so no printed digit is lost.
+ */
+export function isoText(us: number, fine: boolean): string {
+  const ms = Math.floor(us / 1000);
+  const text = isoTime.format(ms);
+  if (!fine || text.length !== 24) return text;
+  return text.slice(0, 23) + String(us - ms * 1000).padStart(3, '0') + 'Z';
+}

@@ -1,0 +1,46 @@
+/**
+ * The accepted record's text: the line (or its bytes, as a view) up to its closing brace with the checked values'
+ * edits, and the standard fields after it (RecordText).
+ */
+import { RecordText } from '../shared/record-text.js';
+import { skipWhitespace } from './json-scan.js';
+import type { RecordCheck } from './record-check.js';
+
+/** Up to this many coerced values, a record read from bytes stays a view of them with its edits. */
+const MAX_VIEW_EDITS = 4;
+
+/** `text[start, close)` as checked by `check`, then `tail` (the standard fields and the closing brace). */
+export function recordText(check: RecordCheck, text: string, start: number, close: number, tail: string): RecordText {
+  // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
+  if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return RecordText.from('{', tail.slice(1));
+  const bytes = check.bytes;
+  const edits = check.edits;
+  const headEnd = close - 1;
+  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), tail);
+  // From bytes: the received bytes up to the closing brace, with the coerced values as edits over them; or, when
+  // there are many (every metric of a quoted-number record), re-encoded as one copy (from Node's pool): writing
+  // dozens of small pieces into the request body costs more than that copy.
+  const at = check.bytesStart;
+  if (edits.length === 0) return RecordText.view(bytes, at + start, at + headEnd, tail);
+  if (edits.length <= MAX_VIEW_EDITS * 3) {
+    const absolute = edits.slice();
+    for (let i = 0; i < absolute.length; i += 3) {
+      absolute[i] = (absolute[i] as number) + at;
+      absolute[i + 1] = (absolute[i + 1] as number) + at;
+    }
+    return RecordText.view(bytes, at + start, at + headEnd, tail, absolute);
+  }
+  // A non-ASCII line's text is its bytes as Latin-1 (and its edits ASCII, see processBytes): encoded back as such.
+  return RecordText.from(Buffer.from(edited(text, start, headEnd, edits), check.ascii ? 'utf8' : 'latin1'), tail);
+}
+
+/** `text[start, end)` with `edits` (flat triples `from, to, replacement`, in order) applied. */
+function edited(text: string, start: number, end: number, edits: readonly (number | string)[]): string {
+  let out = '';
+  let from = start;
+  for (let i = 0; i < edits.length; i += 3) {
+    out += text.slice(from, edits[i] as number) + (edits[i + 2] as string);
+    from = edits[i + 1] as number;
+  }
+  return out + text.slice(from, end);
+}
