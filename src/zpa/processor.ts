@@ -20,7 +20,7 @@ import { JsonScanner, Members, skipWhitespace } from './json-scan.js';
 import { sameLayout, type Layout } from './layout.js';
 import { LayoutLearner } from './layout-learner.js';
 import { RecordCheck } from './record-check.js';
-import { LineOrigin, recordText, withoutNewline } from './record-output.js';
+import { LineOrigin, lineOf, recordText, withoutNewline } from './record-output.js';
 import { recordToJson } from './record-json.js';
 import type { LogSchema, SchemaSet } from './schema.js';
 import { LineReader } from './line-reader.js';
@@ -35,8 +35,6 @@ export interface ProcessorOptions extends ZpaOptions {
   /** The user's own templates (`zpa.templates`), compiled. */
   templates?: ConfiguredTemplates;
 }
-
-const decoder = new TextDecoder();
 
 export class ZpaProcessor implements RecordProcessor {
   private readonly classifier: Classifier;
@@ -296,14 +294,4 @@ export class ZpaProcessor implements RecordProcessor {
   private dateMs(): number {
     return Number.isNaN(this.entryMs) ? Date.now() : this.entryMs;
   }
-}
-
-/** The raw line of a `Format none` record (`{log: "..."}`), or undefined for a parsed (`Format json`) record. */
-function lineOf(record: Record<string, unknown>): string | undefined {
-  const log = record.log;
-  if (log === undefined) return undefined;
-  for (const k in record) if (k !== 'log') return undefined;
-  if (typeof log === 'string') return log;
-  if (log instanceof Uint8Array) return decoder.decode(log);
-  return undefined;
 }

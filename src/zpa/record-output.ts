@@ -31,6 +31,18 @@ export class LineOrigin {
   }
 }
 
+const decoder = new TextDecoder();
+
+/** The raw line of a `Format none` record (`{log: "..."}`), or undefined for a parsed (`Format json`) record. */
+export function lineOf(record: Record<string, unknown>): string | undefined {
+  const log = record.log;
+  if (log === undefined) return undefined;
+  for (const k in record) if (k !== 'log') return undefined;
+  if (typeof log === 'string') return log;
+  if (log instanceof Uint8Array) return decoder.decode(log);
+  return undefined;
+}
+
 /** The line without its line end (CR, LF). */
 export function withoutNewline(line: string): string {
   let end = line.length;
