@@ -29,8 +29,8 @@ function receivedLine(seq: number): string {
 
 /**
  * One forward message's records as the processor hands them over on its byte path: views of the request's bytes up
- * to each closing brace, with the relay's appended fields as the tail; every fourth record has its quoted `Count`
- * coerced to a number (an edit over the view).
+ * to each closing brace, with the relay's appended fields as the tail, and the whole line as received (what native
+ * output sends to Elastic); every fourth record has its quoted `Count` coerced to a number (an edit over the view).
  */
 function message(first: number): Delivery[] {
   const lines = Array.from({ length: PER_MESSAGE }, (_, i) => receivedLine(first + i));
@@ -45,7 +45,7 @@ function message(first: number): Delivery[] {
       const value = start + line.indexOf('"Count":"') + 8;
       edits = [value, value + String(seq % 100).length + 2, String(seq % 100)];
     }
-    const text = RecordText.view(request, start, end - 1, tail, edits);
+    const text = RecordText.view(request, start, end - 1, tail, edits, start, end);
     start = end + 1;
     return { text, logType: 'Zscaler.ZPA.UserActivity', eventTimeMs: 1_795_413_600_000 + seq, tag: 'zpa.user', source: 'fb-0' };
   });
@@ -146,8 +146,11 @@ await throughput('ndjson, no compression', { type: 'ndjson' });
 await throughput('ndjson, gzip level 1', { type: 'ndjson', compression: 'gzip' });
 await throughput('ndjson, gzip level 6', { type: 'ndjson', compression: 'gzip', compression_level: 6 });
 await throughput('panther (gzip, 950 kB cap)', { type: 'panther' });
-await throughput('elastic_bulk (gzip, sha256 _id)', { type: 'elastic_bulk' });
-await throughput('splunk_hec (gzip)', { type: 'splunk_hec', token: 't' });
-await throughput('datadog (gzip)', { type: 'datadog', api_key: 'k' });
+await throughput('elastic_bulk native (gzip, sha256 _id)', { type: 'elastic_bulk' });
+await throughput('elastic_bulk enriched', { type: 'elastic_bulk', output: 'enriched' });
+await throughput('splunk_hec native (gzip)', { type: 'splunk_hec', token: 't' });
+await throughput('splunk_hec enriched', { type: 'splunk_hec', token: 't', output: 'enriched' });
+await throughput('datadog native (gzip)', { type: 'datadog', api_key: 'k' });
+await throughput('datadog enriched', { type: 'datadog', api_key: 'k', output: 'enriched' });
 await throughput('loki (gzip)', { type: 'loki' });
 await memoryWhileDown();

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { compiledTemplates, ConfigError, loadConfig, redacted, type Config } from './config/config.js';
 import { applyRuntimeHeapFlags, runtimeHeapFlags } from './config/heap.js';
 import { runDemo } from './demo/demo.js';
+import { showPresetBodies } from './demo/preset-bodies.js';
 import { PARSE_USAGE, parseCommand } from './parse/parse-command.js';
 import { createLogger } from './ops/logger.js';
 import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
@@ -20,6 +21,11 @@ const USAGE = `Usage: zpa-relay [run] [--config FILE]     receive from Fluent Bi
                                                type, enriched record, deviations or dead-letter reason; exit 1
                                                when any line would be a dead letter (see parse --help)
        zpa-relay demo                          run the whole pipeline on loopback with simulated ZPA traffic
+       zpa-relay demo --preset TYPE [--output MODE]
+                                               print the request body preset TYPE (datadog, splunk_hec,
+                                               elastic_bulk, sentinel, google_secops, ...) sends for one record
+                                               of each log type; MODE native, enriched or ocsf (default: the
+                                               preset's); nothing is sent
        zpa-relay simulate --to URL [...]       send simulated ZPA LSS lines to Fluent Bit (see simulate --help)
        zpa-relay --help | --version
 
@@ -83,6 +89,14 @@ async function main(argv: string[]): Promise<number> {
     const config = loadConfig(values.config ?? process.env.ZPA_RELAY_CONFIG);
     return parseCommand({ config, type: values.type, template: values.template, format: values.format, files: positionals, out: (text) => process.stdout.write(`${text}\n`) });
   }
+  if (first === 'demo') {
+    const { values } = parseArgs({ args: argv.slice(1), strict: true, options: { preset: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    if (values.help) return print(USAGE);
+    if (values.preset !== undefined) await showPresetBodies(values.preset, values.output, (text) => process.stdout.write(`${text}\n`));
+    else if (values.output !== undefined) throw new ConfigError('--output goes with --preset');
+    else await runDemo();
+    return 0;
+  }
   const command = first === undefined || first.startsWith('-') ? 'run' : first;
   const { values } = parseArgs({
     args: command === first ? argv.slice(1) : argv,
@@ -110,9 +124,6 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    case 'demo':
-      await runDemo();
-      return 0;
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -19,6 +19,11 @@ export interface RecordContext {
 
 /** One enriched record ready to relay. `text` is one JSON object text; never re-parse it (it may hold exact int64s). */
 export interface Delivery {
+  /**
+   * The enriched record, and the line it was read from as received (`text.writeLine`, `text.lineText`): a JSON, CSV
+   * or TSV line, with any prefix, before any repair. On the processor's byte path both are ranges of the forward
+   * request's bytes. A record without a line of its own (a dead letter, a test's) gives its whole text as its line.
+   */
   readonly text: RecordText;
   /** The log type's schema name, e.g. `Zscaler.ZPA.UserActivity`. */
   readonly logType: string;

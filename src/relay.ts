@@ -9,7 +9,9 @@ import { ForwardServer } from './forward/server.js';
 import { ackLatencyHistogram } from './ops/relay-metrics.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { countBy } from './shared/counts.js';
+import { OcsfTransformer } from './ocsf/index.js';
 import { createSink } from './sinks/config.js';
+import type { ToOcsf } from './sinks/ocsf-output.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
 import { ZpaProcessor, loadSchemas, loadTemplates } from './zpa/index.js';
 
@@ -41,6 +43,16 @@ export function zpaProcessorFor(config: Config): ZpaProcessor {
 }
 
 /**
+ * The OCSF transformer, when a sink sends OCSF: its mapping files are loaded and checked now, so a bad one stops
+ * start-up before any record is accepted.
+ */
+export function ocsfFor(config: Config): ToOcsf | undefined {
+  if (!config.sinks.some((sink) => sink.output === 'ocsf')) return undefined;
+  const transformer = OcsfTransformer.load({ prefix: config.zpa.field_prefix });
+  return (record) => transformer.toOcsf(record);
+}
+
+/**
  * The whole pipeline: forward receiver → ZPA processor (parse, classify, validate, enrich) → dispatcher → sinks, with
  * the dead-letter writer for whatever cannot be delivered. A forward message is acked once the dispatcher says every
  * one of its records is delivered or dead-lettered; while the in-flight budget is full the receiver stops reading.
@@ -60,8 +72,9 @@ export class Relay {
     const { config, logger } = options;
     this.processor = options.processor ?? zpaProcessorFor(config);
     this.deadLetter = new DeadLetterWriter(config.dead_letter, logger);
-    const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false }];
-    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }) }));
+    const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false, output: 'enriched' as const }];
+    const toOcsf = ocsfFor(config);
+    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }), toOcsf }));
     this.deadLetter.attach(this.sinks, config.zpa.field_prefix);
     this.dispatcher = new Dispatcher({
       sinks: this.sinks,

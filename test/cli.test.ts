@@ -62,6 +62,54 @@ describe('the zpa-relay command', () => {
     assert.equal((await cli(['frobnicate'])).code, 2);
   });
 
+  it('check-config names a sentinel or google_secops sink\'s missing endpoint or key, and prints no sink URL\'s secret', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-cli-'));
+    const write = (name: string, yaml: string) => {
+      writeFileSync(path.join(dir, name), yaml);
+      return path.join(dir, name);
+    };
+    const sentinel = await cli(['check-config', '-c', write('sentinel.yml', 'sinks:\n  - type: sentinel\n    tenant_id: t\n    client_id: c\n')]);
+    assert.equal(sentinel.code, 2);
+    for (const key of ['url', 'dcr_immutable_id', 'client_secret']) assert.match(sentinel.stderr, new RegExp(`^  sinks\\.0\\.${key}: `, 'm'), key);
+    const secops = await cli(['check-config', '-c', write('secops.yml', 'sinks:\n  - type: google_secops\n    project: p\n')]);
+    assert.equal(secops.code, 2);
+    for (const key of ['customer_id', 'credentials']) assert.match(secops.stderr, new RegExp(`^  sinks\\.0\\.${key}: `, 'm'), key);
+
+    const urls = write(
+      'urls.yml',
+      'dead_letter: {path: /dev/null}\nsinks:\n' +
+        '  - {type: sumo, url: "https://endpoint4.collection.sumologic.com/receiver/v1/http/ZaVnC4dhaV3Tsecret"}\n' +
+        '  - {type: ndjson, url: "https://user:pa55word@hooks.example.com/in?token=qu3rysecret"}\n',
+    );
+    const printed = await cli(['check-config', '-c', urls]);
+    assert.equal(printed.code, 0, printed.stderr);
+    for (const secret of ['ZaVnC4dhaV3Tsecret', 'pa55word', 'qu3rysecret']) assert.equal(printed.stdout.includes(secret), false, secret);
+    assert.match(printed.stdout, /"url": "\[redacted\]"/);
+    assert.match(printed.stdout, /"url": "https:\/\/user:redacted@hooks\.example\.com\/in\?redacted"/);
+  });
+
+  it('demo --preset prints each SIEM preset\'s request body for one record of every log type, under the names its ZPA content reads', async () => {
+    const expected: Record<string, string[]> = {
+      datadog: ['"ddsource":"zscaler-private-access"', '"EventType":"audit-logs"', '"EventType":"microsegmentation"'],
+      splunk_hec: ['"sourcetype":"zscalerlss-zpa-audit","index":"zscaler"', '"sourcetype":"zscalerlss-zpa-bba"'],
+      elastic_bulk: ['"_index":"logs-zscaler_zpa.audit-default"', '"_index":"logs-zscaler_zpa.user_activity-default"', '"message":"{\\"'],
+      sentinel: ['/streams/Custom-ZPA_CL?api-version=2023-01-01', '"Message":"{\\"'],
+      google_secops: ['/logTypes/ZSCALER_ZPA_AUDIT/logs:import', '/logTypes/ZSCALER_ZPA/logs:import', '"data":"eyJ'],
+    };
+    for (const [preset, needles] of Object.entries(expected)) {
+      const shown = await cli(['demo', '--preset', preset]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.equal((shown.stdout.match(/^# [a-z-]+ \(Zscaler\.ZPA\.\w+\) → POST /gm) ?? []).length, 16, preset);
+      for (const needle of needles) assert.ok(shown.stdout.includes(needle), `${preset}: ${needle}`);
+    }
+    const ocsf = await cli(['demo', '--preset', 'ndjson', '--output', 'ocsf']);
+    assert.equal((ocsf.stdout.match(/"class_uid":\d+/g) ?? []).length, 16);
+    const wrong = await cli(['demo', '--preset', 'nope']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--preset: no HTTP preset "nope"; one of .*sentinel, google_secops/);
+    assert.match((await cli(['--help'])).stdout, /demo --preset TYPE/);
+  });
+
   for (const [runtime, node] of [
     ['Node 20', process.execPath],
     ['Node 24', NODE24],

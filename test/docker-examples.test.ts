@@ -10,6 +10,7 @@ import { parseSimulateArgs } from '../src/simulate/args.js';
 import { LSS_PORTS } from '../src/simulate/ports.js';
 import { sinkConfigSchema } from '../src/sinks/config.js';
 import { REPO_DIR } from './helpers/paths.js';
+import { serviceAccountKey } from './helpers/siem-tokens.js';
 
 const EXAMPLES = path.join(REPO_DIR, 'examples');
 const readYaml = (file: string) => parseYaml(readFileSync(file, 'utf8'));
@@ -42,7 +43,16 @@ Object.assign(process.env, {
   ELASTIC_API_KEY: 'ZXhhbXBsZTprZXk=',
   DD_LOGS_URL: 'https://http-intake.logs.datadoghq.com/api/v2/logs',
   DD_API_KEY: '0123456789abcdef',
+  SENTINEL_INGESTION_ENDPOINT: 'https://zpa-relay-zpa-a1b2.westeurope-1.ingest.monitor.azure.com',
+  SENTINEL_DCR_ID: 'dcr-00112233445566778899aabbccddeeff',
+  AZURE_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  AZURE_CLIENT_ID: 'a0b1c2d3-0000-4000-8000-000000000001',
+  AZURE_CLIENT_SECRET: 'entra~secret',
+  SECOPS_PROJECT: 'secops-project',
+  SECOPS_CUSTOMER_ID: 'c0ffee00-1234-4abc-8def-0123456789ab',
+  SECOPS_KEY_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'zpa-relay-secops-key-')), 'key.json'),
 });
+writeFileSync(process.env.SECOPS_KEY_FILE!, serviceAccountKey('https://oauth2.googleapis.com/token').json);
 
 function assertRelayConfig(config: { sinks?: unknown[] }, where: string): void {
   assert.ok(Array.isArray(config.sinks) && config.sinks.length > 0, `${where}: no sinks`);
@@ -51,6 +61,35 @@ function assertRelayConfig(config: { sinks?: unknown[] }, where: string): void {
     assert.ok(parsed.success, `${where}: ${parsed.error?.message}`);
   }
 }
+
+/** `${VAR}` in string values replaced from the environment, as the config loader does. */
+function interpolated(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\$\{(\w+)\}/g, (_, name: string) => process.env[name] ?? '');
+  if (Array.isArray(value)) return value.map(interpolated);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolated(item)]));
+  return value;
+}
+
+test('the Sentinel example deploys the ZPA_CL table and a DCR whose stream has its columns, and outputs what the sink needs', () => {
+  const template = JSON.parse(readFileSync(path.join(EXAMPLES, 'siem/sentinel-dcr.json'), 'utf8')) as {
+    resources: { type: string; kind?: string; properties: Record<string, unknown> }[];
+    outputs: Record<string, unknown>;
+  };
+  const table = template.resources.find((r) => r.type === 'Microsoft.OperationalInsights/workspaces/tables')!;
+  const columns = [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'Message', type: 'string' }];
+  const { schema } = table.properties as { schema: { name: string; columns: { name: string; type: string }[] } };
+  assert.equal(schema.name, 'ZPA_CL');
+  assert.deepEqual(schema.columns.map(({ name, type }) => ({ name, type })), columns);
+  const dcr = template.resources.find((r) => r.type === 'Microsoft.Insights/dataCollectionRules')!;
+  assert.equal(dcr.kind, 'Direct', 'a DCR with its own logs ingestion endpoint');
+  const { streamDeclarations, dataFlows } = dcr.properties as { streamDeclarations: Record<string, { columns: unknown }>; dataFlows: { streams: string[]; outputStream: string }[] };
+  assert.deepEqual(streamDeclarations['Custom-ZPA_CL'].columns, columns);
+  assert.deepEqual(dataFlows[0].streams, ['Custom-ZPA_CL']);
+  assert.equal(dataFlows[0].outputStream, 'Custom-ZPA_CL');
+  const sink = (readYaml(path.join(EXAMPLES, 'siem/sentinel.yaml')) as { sinks: { stream: string }[] }).sinks[0];
+  assert.equal(sink.stream, 'Custom-ZPA_CL');
+  assert.deepEqual(Object.keys(template.outputs).sort(), ['dcrId', 'dcrImmutableId', 'logsIngestionEndpoint']);
+});
 
 test('docker-compose mounts the supplied Fluent Bit config and points it at the relay service', () => {
   const fluentBit = service('fluent-bit');
@@ -94,9 +133,9 @@ test('the compose simulator sends every log type to the Fluent Bit service', () 
 
 test('every SIEM example and the Kubernetes relay config hold sinks the relay accepts', () => {
   const siemDir = path.join(EXAMPLES, 'siem');
-  const files = readdirSync(siemDir);
-  assert.deepEqual(files.sort(), ['datadog.yaml', 'elastic.yaml', 'panther.yaml', 'splunk-hec.yaml']);
-  for (const file of files) assertRelayConfig(readYaml(path.join(siemDir, file)), file);
+  const files = readdirSync(siemDir).filter((file) => file.endsWith('.yaml'));
+  assert.deepEqual(files.sort(), ['datadog.yaml', 'elastic.yaml', 'google-secops.yaml', 'panther.yaml', 'sentinel.yaml', 'splunk-hec.yaml']);
+  for (const file of files) assertRelayConfig(interpolated(readYaml(path.join(siemDir, file))) as { sinks?: unknown[] }, file);
 
   const manifests = parseAllDocuments(readFileSync(path.join(EXAMPLES, 'kubernetes/zpa-relay.yaml'), 'utf8')).map((d) => d.toJS());
   const configMap = manifests.find((m) => m.kind === 'ConfigMap');
@@ -149,7 +188,7 @@ test('zpa-relay check-config accepts every example config', () => {
     const k8sConfig = path.join(dir, 'kubernetes.yaml');
     writeFileSync(k8sConfig, k8s.find((m) => m.kind === 'ConfigMap').data['config.yaml']);
     const configs = [
-      ...readdirSync(path.join(EXAMPLES, 'siem')).map((f) => path.join(EXAMPLES, 'siem', f)),
+      ...readdirSync(path.join(EXAMPLES, 'siem')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(EXAMPLES, 'siem', f)),
       path.join(EXAMPLES, 'zpa-relay.demo.yaml'),
       k8sConfig,
     ];

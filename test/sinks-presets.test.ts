@@ -89,7 +89,7 @@ test('panther: batch.max_bytes may not reach the 1 MB request limit', () => {
 
 test('splunk_hec: event envelopes with time, host, source, sourcetype, index; Splunk token', async () => {
   const request = await capture(
-    { type: 'splunk_hec', token: 'hec-token', index: 'zpa', channel: '0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba' },
+    { type: 'splunk_hec', output: 'enriched', token: 'hec-token', index: 'zpa', channel: '0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba' },
     '/services/collector/event',
   );
   assert.equal(request.url, '/services/collector/event');
@@ -102,7 +102,7 @@ test('splunk_hec: event envelopes with time, host, source, sourcetype, index; Sp
 });
 
 test('elastic_bulk: create actions with a stable _id and @timestamp, to /_bulk, ApiKey auth', async () => {
-  const request = await capture({ type: 'elastic_bulk', auth: { type: 'api_key', key: 'ZW5jb2RlZA==' }, index: 'logs-zpa.{log_type}-default' }, '/');
+  const request = await capture({ type: 'elastic_bulk', output: 'enriched', auth: { type: 'api_key', key: 'ZW5jb2RlZA==' }, index: 'logs-zpa.{log_type}-default' }, '/');
   assert.equal(request.url, '/_bulk');
   assert.deepEqual(headersOf(request, 'content-type', 'authorization'), { 'content-type': 'application/x-ndjson', authorization: 'ApiKey ZW5jb2RlZA==' });
   const id = (json: string) => createHash('sha256').update(json).digest('base64url');
@@ -130,7 +130,7 @@ test('elastic_bulk partial failure: only retryable items are re-sent, rejected o
           }),
         }
       : { status: 200, body: JSON.stringify({ errors: false, items: [item(201)] }) };
-  const relay = relayTo({ type: 'elastic_bulk', url: target.url(''), ...FAST });
+  const relay = relayTo({ type: 'elastic_bulk', output: 'enriched', url: target.url(''), ...FAST });
   const four = [0, 1, 2, 3].map((n) => ({ ...a, text: RecordText.of(`{"n":${n}}`) }));
   await relay.dispatcher.submit(four, []);
 
@@ -148,7 +148,7 @@ test('elastic_bulk partial failure: only retryable items are re-sent, rejected o
 });
 
 test('datadog: a JSON array of entries with ddsource, service, hostname, ddtags and timestamp in front; DD-API-KEY', async () => {
-  const request = await capture({ type: 'datadog', api_key: 'dd-key', ddtags: 'env:prod' }, '/api/v2/logs');
+  const request = await capture({ type: 'datadog', output: 'enriched', api_key: 'dd-key', ddtags: 'env:prod' }, '/api/v2/logs');
   assert.deepEqual(headersOf(request, 'dd-api-key', 'content-type', 'content-encoding'), { 'dd-api-key': 'dd-key', 'content-type': 'application/json', 'content-encoding': 'gzip' });
   assert.equal(
     request.text,
@@ -275,7 +275,7 @@ test('zstd where the runtime has it (Node >= 22.15): the target decodes the exac
 });
 
 test('elastic_bulk: the _id hashes the record as received, so a resend with a new row id and parse time is the same document', () => {
-  const config = sinkConfigSchema.parse({ type: 'elastic_bulk', url: 'http://127.0.0.1:9200' });
+  const config = sinkConfigSchema.parse({ type: 'elastic_bulk', output: 'enriched', url: 'http://127.0.0.1:9200' });
   const preset = elasticBulkPreset(config as Parameters<typeof elasticBulkPreset>[0]);
   const frameOf = (delivery: Delivery) => bodyOf(preset, [delivery]);
   const received = '{"ConnectionID":"c1","AuditId":9007199254740993';

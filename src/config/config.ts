@@ -109,6 +109,9 @@ export const configSchema = z
     if (deadLetterSink !== undefined && !names.has(deadLetterSink)) {
       ctx.addIssue({ code: 'custom', path: ['dead_letter', 'sink'], message: `no sink named "${deadLetterSink}" (the sinks: ${[...names].join(', ') || 'none configured'})` });
     }
+    if (config.sinks.some((sink) => sink.name === deadLetterSink && sink.output === 'ocsf')) {
+      ctx.addIssue({ code: 'custom', path: ['dead_letter', 'sink'], message: `sink "${deadLetterSink}" sends OCSF events, and a dead letter has no OCSF class: name a sink with another output` });
+    }
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -211,12 +214,28 @@ function interpolate(value: unknown, path: (string | number)[], env: NodeJS.Proc
 
 const SECRET_KEY = /(key|token|password|secret|authorization|api_key|credentials)/i;
 
-/** The configuration with every secret replaced, for `check-config` and logs. */
-export function redacted(value: unknown, key = ''): unknown {
+/**
+ * The configuration with every secret replaced, for `check-config` and logs: secret-named keys, and sink URLs, which
+ * may carry a token (a Sumo Logic source's URL is one, whole; others in their query or user info).
+ */
+export function redacted(config: Config): unknown {
+  return { ...(redactedValue(config) as object), sinks: config.sinks.map((sink) => redactedValue('url' in sink && sink.url !== undefined ? { ...sink, url: redactedUrl(sink.type, sink.url) } : sink)) };
+}
+
+/** A sink's URL as it may be printed. */
+function redactedUrl(type: string, url: string): string {
+  if (type === 'sumo') return '[redacted]';
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = 'redacted';
+  if (parsed.search !== '') parsed.search = '?redacted';
+  return parsed.toString();
+}
+
+function redactedValue(value: unknown, key = ''): unknown {
   if (typeof value === 'string' && SECRET_KEY.test(key)) return '[redacted]';
-  if (Array.isArray(value)) return value.map((item) => redacted(item, key));
+  if (Array.isArray(value)) return value.map((item) => redactedValue(item, key));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([child, item]) => [child, redacted(item, SECRET_KEY.test(key) ? key : child)]));
+    return Object.fromEntries(Object.entries(value).map(([child, item]) => [child, redactedValue(item, SECRET_KEY.test(key) ? key : child)]));
   }
   return value;
 }

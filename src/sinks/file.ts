@@ -1,10 +1,11 @@
-/** The file sink: enriched records as NDJSON lines to stdout or a file, each settled once written. */
+/** The file sink: enriched records (or their OCSF events) as NDJSON lines to stdout or a file, each settled once written. */
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
 import type { Delivery, Settlement, Sink } from '../contract.js';
 import { countBy } from '../shared/counts.js';
 import { emptySinkStats, logTypeFilter, sinkLogger } from './common.js';
+import { ENRICHED_OUTPUTS, outputKey } from './http-config.js';
 
 /**
  * `type: file`: NDJSON of the enriched records, one per line, to stdout (`path: "-"`, the default) or appended to a
@@ -18,6 +19,7 @@ export const fileSinkConfigSchema = z
     path: z.string().min(1).default('-'),
     fsync: z.boolean().default(false),
     log_types: z.array(z.string().min(1)).optional(),
+    output: outputKey(ENRICHED_OUTPUTS, 'enriched'),
   })
   .strict();
 export type FileSinkConfig = z.output<typeof fileSinkConfigSchema>;
@@ -28,7 +30,8 @@ export class FileSink implements Sink {
   readonly accepts: (logType: string) => boolean;
   private readonly lines: LineWriter;
 
-  constructor(config: FileSinkConfig, logger?: pino.Logger) {
+  /** `output: ocsf` is not the file sink's business: `OcsfOutput` hands it OCSF events instead of the records. */
+  constructor(config: Omit<FileSinkConfig, 'output'>, logger?: pino.Logger) {
     this.name = config.name;
     this.accepts = logTypeFilter(config.log_types);
     const log = sinkLogger(logger, config.name);

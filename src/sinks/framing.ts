@@ -1,15 +1,16 @@
 /** Frames around records and request bodies written from them: each record's bytes copied once, into the body. */
 import type { Delivery, Settlement } from '../contract.js';
-import type { RecordText } from '../shared/record-text.js';
+import type { RecordText, TextPart } from '../shared/record-text.js';
+import { base64Length, writeBase64 } from './base64.js';
 import { escapedLength, writeEscaped } from './json-string.js';
 import type { BatchItem, Frame, Preset } from './preset.js';
 
 const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
 
-/** The record as it is between `prefix` and `suffix`. */
-export function wholeFrame(prefix: string, text: RecordText, suffix: string): Frame {
-  return { prefix, form: 'whole', suffix, recordBytes: text.byteLength };
+/** The record (or its line) as it is between `prefix` and `suffix`. */
+export function wholeFrame(prefix: string, text: RecordText, suffix: string, part: TextPart = 'text'): Frame {
+  return { prefix, form: 'whole', part, suffix, recordBytes: text.bytesOf(part) };
 }
 
 /**
@@ -18,12 +19,20 @@ export function wholeFrame(prefix: string, text: RecordText, suffix: string): Fr
  * text stays byte for byte, integers beyond 2^53 included.
  */
 export function membersFrame(prefix: string, members: string, text: RecordText, suffix: string): Frame {
-  return { prefix: `${prefix}{${members}`, form: 'members', suffix, recordBytes: isEmptyObject(text) ? 1 : text.byteLength };
+  return { prefix: `${prefix}{${members}`, form: 'members', part: 'text', suffix, recordBytes: isEmptyObject(text) ? 1 : text.byteLength };
 }
 
-/** The record's text as the contents of a JSON string: `prefix` ends with the opening quote, `suffix` starts with the closing one. */
-export function stringFrame(prefix: string, text: RecordText, suffix: string): Frame {
-  return { prefix, form: 'string', suffix, recordBytes: escapedLength(text) };
+/**
+ * The record's text (or its line) as the contents of a JSON string: `prefix` ends with the opening quote, `suffix`
+ * starts with the closing one.
+ */
+export function stringFrame(prefix: string, text: RecordText, suffix: string, part: TextPart = 'text'): Frame {
+  return { prefix, form: 'string', part, suffix, recordBytes: escapedLength(text, part) };
+}
+
+/** The record's text (or its line) in base64, between `prefix` and `suffix` (the quotes of a JSON string, say). */
+export function base64Frame(prefix: string, text: RecordText, suffix: string, part: TextPart): Frame {
+  return { prefix, form: 'base64', part, suffix, recordBytes: base64Length(text.bytesOf(part)) };
 }
 
 /** A record queued for a preset: framed once, with the bytes it adds to the body. */
@@ -105,8 +114,10 @@ function writeItem(body: Buffer, offset: number, item: BatchItem): number {
   const frame = item.frame;
   if (frame === undefined) return text.writeTo(body, offset);
   let at = offset + utf8Write(body, frame.prefix, offset);
-  if (frame.form === 'whole') at += text.writeTo(body, at);
-  else if (frame.form === 'string') at += writeEscaped(body, at, text, frame.recordBytes);
+  const form = frame.form;
+  if (form === 'whole') at += text.writePart(frame.part, body, at);
+  else if (form === 'string') at += writeEscaped(body, at, text, frame.recordBytes, frame.part);
+  else if (form === 'base64') at += writeBase64(body, at, text, frame.part);
   else if (frame.recordBytes === 1) {
     // An empty record adds only its closing brace to the frame's members.
     if (at < body.length) body[at++] = CLOSE_BRACE;

@@ -14,6 +14,20 @@ export interface BatchDefaults {
   maxWaitMs: number;
 }
 
+/**
+ * What a sink sends for each record: `native`, the shape the target's own ZPA content reads (where it has some);
+ * `enriched`, the relay's enriched record; `ocsf`, the record's OCSF event (docs/ocsf.md).
+ */
+export type Output = 'native' | 'enriched' | 'ocsf';
+
+/** The `output` key: the modes a sink offers, and its default. */
+export function outputKey<const M extends readonly [Output, ...Output[]]>(modes: M, fallback: M[number]) {
+  return z.enum(modes, { error: `expected one of ${modes.join(', ')}` }).default(fallback);
+}
+
+/** The modes of a sink whose target has no ZPA content of its own. */
+export const ENRICHED_OUTPUTS = ['enriched', 'ocsf'] as const;
+
 const logTypes = z.array(z.string().min(1)).min(1).optional();
 
 export const httpUrl = secret.pipe(
@@ -50,6 +64,7 @@ function commonShape<const C extends readonly [Compression, ...Compression[]]>(t
   return {
     name: z.string().min(1).default(type),
     url: httpUrl,
+    output: outputKey(ENRICHED_OUTPUTS, 'enriched'),
     log_types: logTypes,
     batch: z
       .object({
@@ -76,19 +91,18 @@ function commonShape<const C extends readonly [Compression, ...Compression[]]>(t
   };
 }
 
-/** The zod schema of one HTTP preset: the common keys plus its own. */
+/** The zod schema of one HTTP preset: the common keys plus its own (which replace a common one of the same name, e.g. `output`). */
 export function httpSinkSchema<const T extends string, const C extends readonly [Compression, ...Compression[]], S extends z.ZodRawShape>(
   type: T,
   defaults: BatchDefaults & { compressions: C; compression: C[number] },
   shape: S,
 ) {
-  return z
-    .object({ type: z.literal(type), ...commonShape(type, defaults, defaults.compressions, defaults.compression), ...shape })
-    .strict();
+  const common: Omit<ReturnType<typeof commonShape<C>>, keyof S> = commonShape(type, defaults, defaults.compressions, defaults.compression);
+  return z.object({ type: z.literal(type), ...common, ...shape }).strict();
 }
 
 /** The common part of every parsed HTTP sink config. */
-export type HttpSinkConfig = z.output<ReturnType<typeof httpSinkSchema<string, readonly [Compression, ...Compression[]], {}>>>;
+export type HttpSinkConfig = Omit<z.output<ReturnType<typeof httpSinkSchema<string, readonly [Compression, ...Compression[]], {}>>>, 'output'> & { output: Output };
 
 export const bearerAuth = z.object({ type: z.literal('bearer'), token: secret }).strict();
 export const basicAuth = z.object({ type: z.literal('basic'), username: z.string().min(1), password: secret }).strict();

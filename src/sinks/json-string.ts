@@ -1,5 +1,5 @@
-/** A record's UTF-8 bytes escaped as the contents of a JSON string, counted and then written in place into a body. */
-import type { RecordText } from '../shared/record-text.js';
+/** A record's UTF-8 bytes (its text or its line) escaped as the contents of a JSON string, counted and then written in place into a body. */
+import type { RecordText, TextPart } from '../shared/record-text.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -21,11 +21,11 @@ for (const [byte, letter] of [[0x08, 'b'], [0x09, 't'], [0x0a, 'n'], [0x0c, 'f']
 const SCRATCH_BYTES = 64 * 1024;
 const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
-/** UTF-8 bytes of the text once escaped (without the quotes). */
-export function escapedLength(text: RecordText): number {
-  const length = text.byteLength;
+/** UTF-8 bytes of the record's text (or line) once escaped (without the quotes). */
+export function escapedLength(text: RecordText, part: TextPart = 'text'): number {
+  const length = text.bytesOf(part);
   const bytes = length <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafe(length);
-  text.writeTo(bytes, 0);
+  text.writePart(part, bytes, 0);
   let escaped = length;
   for (let i = 0; i < length; i++) {
     const byte = bytes[i];
@@ -37,14 +37,14 @@ export function escapedLength(text: RecordText): number {
 }
 
 /**
- * Writes the text escaped at `offset`, in the `escapedBytes` it takes (`escapedLength`), and returns the bytes
- * written. The raw bytes are copied to the end of that room and escaped forward into it: the output never overtakes
- * the input, as each byte's escape ends at or before where the byte was read.
+ * Writes the text (or line) escaped at `offset`, in the `escapedBytes` it takes (`escapedLength`), and returns the
+ * bytes written. The raw bytes are copied to the end of that room and escaped forward into it: the output never
+ * overtakes the input, as each byte's escape ends at or before where the byte was read.
  */
-export function writeEscaped(body: Buffer, offset: number, text: RecordText, escapedBytes: number): number {
-  let from = offset + escapedBytes - text.byteLength;
-  if (from === offset) return text.writeTo(body, offset);
-  const end = from + text.writeTo(body, from);
+export function writeEscaped(body: Buffer, offset: number, text: RecordText, escapedBytes: number, part: TextPart = 'text'): number {
+  let from = offset + escapedBytes - text.bytesOf(part);
+  if (from === offset) return text.writePart(part, body, offset);
+  const end = from + text.writePart(part, body, from);
   let out = offset;
   for (; from < end; from++) {
     const byte = body[from];

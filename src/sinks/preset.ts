@@ -1,16 +1,19 @@
 /** What a preset gives the HTTP sink: each record's frame, the body's shape, headers and auth, how to read answers. */
 import type { Delivery } from '../contract.js';
+import type { TextPart } from '../shared/record-text.js';
 import type { SinkEntry } from './common.js';
 
 /**
- * How a record's own JSON text goes into its frame, between the prefix and the suffix:
+ * How a record's own JSON text (or the line it was read from, per `Frame.part`) goes into its frame, between the
+ * prefix and the suffix:
  * - `whole`: as it is (Splunk HEC's `"event":` envelope);
  * - `members`: after members the frame puts in front of the record's own: the prefix opens an object and ends with
  *   its last member, and the record follows with a comma in place of its opening brace (only its closing brace when
- *   it is `{}`): Datadog's fields, Elasticsearch's `@timestamp`;
- * - `string`: as the contents of a JSON string, escaped (a Loki line).
+ *   it is `{}`): Datadog's fields, Elasticsearch's `@timestamp`. The record's text only;
+ * - `string`: as the contents of a JSON string, escaped (a Loki line, Sentinel's `Message`);
+ * - `base64`: as standard base64 (Google SecOps' `data`).
  */
-export type RecordForm = 'whole' | 'members' | 'string';
+export type RecordForm = 'whole' | 'members' | 'string' | 'base64';
 
 /**
  * What goes around one record in the body. The prefix and suffix are small texts built from the record's fields,
@@ -20,6 +23,8 @@ export type RecordForm = 'whole' | 'members' | 'string';
 export interface Frame {
   readonly prefix: string;
   readonly form: RecordForm;
+  /** The record's enriched text (`text`), or the line it was read from as received (`line`). */
+  readonly part: TextPart;
   readonly suffix: string;
   /** UTF-8 bytes of the record's part between them, as `form` writes it. */
   readonly recordBytes: number;
@@ -71,6 +76,20 @@ export interface Preset {
    * retry that cannot duplicate).
    */
   authorize?(body: Buffer): Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * The target refused the credentials `authorize` gave (401): forget them, so that the next `authorize` fetches new
+   * ones. The attempt is then made once more at once; a second 401 is the answer.
+   */
+  unauthorized?(): void;
+  /**
+   * For a target that takes one kind of record per request (one log type in its URL or body): the record's group.
+   * Records of different groups never share a batch.
+   */
+  group?(record: Delivery): string;
+  /** The path (and query) to send a batch to, instead of the url's; its items are all of one `group`. */
+  path?(items: readonly BatchItem[]): string;
+  /** Release what the preset holds besides the sink's client (a token endpoint's connections). */
+  close?(): Promise<void>;
   /**
    * Per-item outcome of an answer, or undefined to let the status decide for the whole batch (a 2xx then delivers
    * it). Throws only when a 2xx cannot be read: the batch is then sent again, counted as a duplicate risk.

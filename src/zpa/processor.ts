@@ -20,7 +20,7 @@ import { JsonScanner, Members, skipWhitespace } from './json-scan.js';
 import { sameLayout, type Layout } from './layout.js';
 import { LayoutLearner } from './layout-learner.js';
 import { RecordCheck } from './record-check.js';
-import { recordText } from './record-output.js';
+import { LineOrigin, lineOf, recordText, withoutNewline } from './record-output.js';
 import { recordToJson } from './record-json.js';
 import type { LogSchema, SchemaSet } from './schema.js';
 import { LineReader } from './line-reader.js';
@@ -36,8 +36,6 @@ export interface ProcessorOptions extends ZpaOptions {
   templates?: ConfiguredTemplates;
 }
 
-const decoder = new TextDecoder();
-
 export class ZpaProcessor implements RecordProcessor {
   private readonly classifier: Classifier;
   private readonly enricher: Enricher;
@@ -49,6 +47,8 @@ export class ZpaProcessor implements RecordProcessor {
   private readonly scanner = new JsonScanner();
   private readonly members = new Members();
   private readonly check = new RecordCheck();
+  /** The line of the record being read, as received: it travels with the record (RecordText). */
+  private readonly line = new LineOrigin();
   /** The last layout seen for records a tag assigned to a schema, per schema; and for records classified by keys. */
   private readonly taggedLayouts = new Map<LogSchema, Layout>();
   private untaggedLayout: Layout | undefined;
@@ -76,18 +76,25 @@ export class ZpaProcessor implements RecordProcessor {
   }
 
   process(record: Record<string, unknown>, ctx: RecordContext, entryMs = NaN): Outcome {
-    this.enter(ctx, entryMs);
     const line = lineOf(record);
-    if (line === undefined) return this.processJson(recordToJson(record), 0, '', this.tagged, undefined);
-    return this.processLine(line, ctx, entryMs);
+    if (line !== undefined) return this.processLine(line, ctx, entryMs);
+    this.enter(ctx, entryMs);
+    // A record Fluent Bit parsed (`Format json`) has no line left: its JSON text stands for it.
+    const json = recordToJson(record);
+    this.line.text(json);
+    return this.processJson(json, 0, '', this.tagged, undefined);
   }
 
   /** A raw LSS line: JSON after optional text (a syslog header), or CSV/TSV after its `zpa-lss:` prefix or as a template prints it. */
-  processLine(line: string, ctx: RecordContext, entryMs = this.entryMs, noControl?: boolean): Outcome {
+  processLine(line: string, ctx: RecordContext, entryMs = this.entryMs): Outcome {
     this.enter(ctx, entryMs);
-    let end = line.length;
-    while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
-    if (end !== line.length) line = line.slice(0, end);
+    const trimmed = withoutNewline(line);
+    this.line.text(trimmed);
+    return this.readLine(trimmed, undefined);
+  }
+
+  /** The line, without its line end, read as processLine says. `noControl`: see processJson. */
+  private readLine(line: string, noControl: boolean | undefined): Outcome {
     const template = this.template;
     const brace = line.indexOf('{');
     // The common case, a JSON line as LSS writes it: no prefix, so no CSV/TSV marker to look for.
@@ -112,11 +119,15 @@ export class ZpaProcessor implements RecordProcessor {
   processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext, entryMs = NaN): Outcome {
     this.enter(ctx, entryMs);
     const scan = scanBytes(buf, start, end);
+    let lineEnd = end;
+    while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
     if ((scan & HAS_HIGH) !== 0) {
       // Not ASCII. Invalid UTF-8 is decoded with U+FFFD in place of bad bytes, and the rare non-ASCII line with a
       // prefix (or CSV/TSV) is decoded too: those paths build text from the line's pieces.
-      if (buf[start] !== 0x7b || !isUtf8(buf.subarray(start, end))) return this.processLine(buf.toString('utf8', start, end), ctx);
+      const valid = isUtf8(buf.subarray(start, end));
+      if (buf[start] !== 0x7b || !valid) return this.fromDecoded(buf, start, lineEnd, valid);
     }
+    this.line.bytes(buf, start, lineEnd);
     const check = this.check;
     check.bytes = buf;
     check.bytesStart = start;
@@ -124,14 +135,25 @@ export class ZpaProcessor implements RecordProcessor {
     check.unfaithful = false;
     let outcome: Outcome;
     try {
-      outcome = this.processLine(latin1Text(buf, start, end), ctx, entryMs, (scan & HAS_CONTROL) === 0);
+      outcome = this.readLine(latin1Text(buf, start, lineEnd), (scan & HAS_CONTROL) === 0);
     } finally {
       check.bytes = undefined;
     }
     // A non-ASCII line rejected or deviating (the reason quotes the text), or coerced into text with characters of its
     // own (a decoded \u escape): again as decoded text, which is exact.
-    if (!check.ascii && (isFailure(outcome) || check.unfaithful || outcome.deviations !== undefined)) return this.processLine(buf.toString('utf8', start, end), ctx);
+    if (!check.ascii && (isFailure(outcome) || check.unfaithful || outcome.deviations !== undefined)) return this.fromDecoded(buf, start, lineEnd, true);
     return outcome;
+  }
+
+  /**
+   * The line `buf[start, end)` read as decoded text. Its line stays the received bytes when they are valid UTF-8;
+   * otherwise it is the decoded text, where each bad byte became U+FFFD.
+   */
+  private fromDecoded(buf: Buffer, start: number, end: number, valid: boolean): Outcome {
+    const text = buf.toString('utf8', start, end);
+    if (valid) this.line.bytes(buf, start, end);
+    else this.line.text(text);
+    return this.readLine(text, undefined);
   }
 
   /** Sets the record's context; works out its stream (tagged log type, configured template) when the tag changed. */
@@ -238,7 +260,7 @@ export class ZpaProcessor implements RecordProcessor {
 
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
   private acceptText(text: string, start: number, close: number, schema: LogSchema, linePrefix: string): Outcome {
-    return this.ok(schema, recordText(this.check, text, start, close, this.tail(schema, linePrefix)));
+    return this.ok(schema, recordText(this.check, this.line, text, start, close, this.tail(schema, linePrefix)));
   }
 
   private ok(schema: LogSchema, text: RecordText): Outcome {
@@ -272,14 +294,4 @@ export class ZpaProcessor implements RecordProcessor {
   private dateMs(): number {
     return Number.isNaN(this.entryMs) ? Date.now() : this.entryMs;
   }
-}
-
-/** The raw line of a `Format none` record (`{log: "..."}`), or undefined for a parsed (`Format json`) record. */
-function lineOf(record: Record<string, unknown>): string | undefined {
-  const log = record.log;
-  if (log === undefined) return undefined;
-  for (const k in record) if (k !== 'log') return undefined;
-  if (typeof log === 'string') return log;
-  if (log instanceof Uint8Array) return decoder.decode(log);
-  return undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The accepted record's text: the line (or its bytes, as a view) up to its closing brace with the checked values'
- * edits, and the standard fields after it (RecordText).
+ * edits, and the standard fields after it (RecordText), with the line it was read from.
  */
 import { RecordText } from '../shared/record-text.js';
 import { skipWhitespace } from './json-scan.js';
@@ -9,29 +9,72 @@ import type { RecordCheck } from './record-check.js';
 /** Up to this many coerced values, a record read from bytes stays a view of them with its edits. */
 const MAX_VIEW_EDITS = 4;
 
-/** `text[start, close)` as checked by `check`, then `tail` (the standard fields and the closing brace). */
-export function recordText(check: RecordCheck, text: string, start: number, close: number, tail: string): RecordText {
+/**
+ * The line a record is read from, as received: a range of the request's bytes (the byte path), or a text. One per
+ * processor, set for each line, so that keeping it with the record costs no allocation.
+ */
+export class LineOrigin {
+  source: Buffer | string = '';
+  start = 0;
+  end = 0;
+
+  bytes(buf: Buffer, start: number, end: number): void {
+    this.source = buf;
+    this.start = start;
+    this.end = end;
+  }
+
+  text(text: string): void {
+    this.source = text;
+    this.start = 0;
+    this.end = text.length;
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** The raw line of a `Format none` record (`{log: "..."}`), or undefined for a parsed (`Format json`) record. */
+export function lineOf(record: Record<string, unknown>): string | undefined {
+  const log = record.log;
+  if (log === undefined) return undefined;
+  for (const k in record) if (k !== 'log') return undefined;
+  if (typeof log === 'string') return log;
+  if (log instanceof Uint8Array) return decoder.decode(log);
+  return undefined;
+}
+
+/** The line without its line end (CR, LF). */
+export function withoutNewline(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/** `text[start, close)` as checked by `check`, then `tail` (the standard fields and the closing brace), read from `line`. */
+export function recordText(check: RecordCheck, line: LineOrigin, text: string, start: number, close: number, tail: string): RecordText {
+  const { source, start: lineStart, end: lineEnd } = line;
   // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-  if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return RecordText.from('{', tail.slice(1));
+  if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return RecordText.from('{', tail.slice(1), source, lineStart, lineEnd);
   const bytes = check.bytes;
   const edits = check.edits;
   const headEnd = close - 1;
-  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), tail);
+  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), tail, source, lineStart, lineEnd);
   // From bytes: the received bytes up to the closing brace, with the coerced values as edits over them; or, when
   // there are many (every metric of a quoted-number record), re-encoded as one copy (from Node's pool): writing
   // dozens of small pieces into the request body costs more than that copy.
   const at = check.bytesStart;
-  if (edits.length === 0) return RecordText.view(bytes, at + start, at + headEnd, tail);
+  // Read from bytes, the line is a range of the same request.
+  if (edits.length === 0) return RecordText.view(bytes, at + start, at + headEnd, tail, undefined, lineStart, lineEnd);
   if (edits.length <= MAX_VIEW_EDITS * 3) {
     const absolute = edits.slice();
     for (let i = 0; i < absolute.length; i += 3) {
       absolute[i] = (absolute[i] as number) + at;
       absolute[i + 1] = (absolute[i + 1] as number) + at;
     }
-    return RecordText.view(bytes, at + start, at + headEnd, tail, absolute);
+    return RecordText.view(bytes, at + start, at + headEnd, tail, absolute, lineStart, lineEnd);
   }
   // A non-ASCII line's text is its bytes as Latin-1 (and its edits ASCII, see processBytes): encoded back as such.
-  return RecordText.from(Buffer.from(edited(text, start, headEnd, edits), check.ascii ? 'utf8' : 'latin1'), tail);
+  return RecordText.from(Buffer.from(edited(text, start, headEnd, edits), check.ascii ? 'utf8' : 'latin1'), tail, source, lineStart, lineEnd);
 }
 
 /** `text[start, end)` with `edits` (flat triples `from, to, replacement`, in order) applied. */

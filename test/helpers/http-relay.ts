@@ -3,12 +3,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pino from 'pino';
+import { OcsfTransformer } from '../../src/ocsf/index.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { createSink, sinkConfigSchema } from '../../src/sinks/config.js';
 import { DeadLetterWriter } from '../../src/sinks/dead-letter.js';
 import type { Sink } from '../../src/contract.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-http-'));
+let ocsf: OcsfTransformer | undefined;
+/** The OCSF transformer, loaded once, for sinks with `output: ocsf`. */
+const transformer = () => (ocsf ??= OcsfTransformer.load());
 let files = 0;
 
 /** Quick retries and short batching so fault tests run in milliseconds (and fail within 20 s rather than hang); each test overrides what it exercises. */
@@ -25,7 +29,9 @@ export interface Relay {
 export function relayTo(config: Record<string, unknown>, budget = { records: 1_000_000, bytes: 1 << 30 }, logger?: pino.Logger): Relay {
   const deadLetterPath = path.join(dir, `dead-${files++}.ndjson`);
   const deadLetter = new DeadLetterWriter({ path: deadLetterPath, fsync: false }, logger);
-  const sink = createSink(sinkConfigSchema.parse(config), { deadLetter, logger });
+  const parsed = sinkConfigSchema.parse(config);
+  const toOcsf = parsed.output === 'ocsf' ? transformer().toOcsf.bind(transformer()) : undefined;
+  const sink = createSink(parsed, { deadLetter, logger, toOcsf });
   const dispatcher = new Dispatcher({ sinks: [sink], deadLetter, maxInFlightRecords: budget.records, maxInFlightBytes: budget.bytes, logger });
   return {
     sink,

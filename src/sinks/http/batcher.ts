@@ -1,4 +1,7 @@
-/** Batching: records gather in one open batch, sealed by event count, estimated size or age into a queue of ready batches. */
+/**
+ * Batching: records gather in an open batch (one per group, for targets that take one kind of record per request),
+ * sealed by event count, estimated size or age into a queue of ready batches.
+ */
 import type { BatchItem } from '../preset.js';
 import type { Settler } from './settle.js';
 
@@ -22,9 +25,15 @@ export interface BatchLimits {
   fits(uncompressedBytes: number): boolean;
 }
 
+/** An open batch and the timer that seals it. */
+interface Open {
+  batch: Batch;
+  timer: NodeJS.Timeout;
+}
+
 export class Batcher {
-  private open: Batch | undefined;
-  private openTimer: NodeJS.Timeout | undefined;
+  /** The open batch of each group; most sinks have one group, `''`. */
+  private readonly open = new Map<string, Open>();
   private readonly ready: Batch[] = [];
 
   /** `onReady` is called whenever a batch joins the ready queue. */
@@ -34,27 +43,27 @@ export class Batcher {
     private readonly onReady: () => void,
   ) {}
 
-  add(item: BatchItem): void {
-    if (this.open && !this.fits(this.open, item.bytes)) this.seal();
-    if (!this.open) {
-      this.open = { items: [], bytes: 0, createdAt: Date.now() };
-      this.openTimer = setTimeout(() => this.seal(), this.limits.maxWaitMs);
-      this.openTimer.unref();
+  /** Adds the item to its group's open batch (records of different groups never share a batch). */
+  add(item: BatchItem, group = ''): void {
+    let open = this.open.get(group);
+    if (open !== undefined && !this.fits(open.batch, item.bytes)) {
+      this.sealGroup(group);
+      open = undefined;
     }
-    this.open.items.push(item);
-    this.open.bytes += item.bytes;
-    if (this.open.items.length >= this.limits.maxEvents) this.seal();
+    if (open === undefined) {
+      const timer = setTimeout(() => this.sealGroup(group), this.limits.maxWaitMs);
+      timer.unref();
+      open = { batch: { items: [], bytes: 0, createdAt: Date.now() }, timer };
+      this.open.set(group, open);
+    }
+    open.batch.items.push(item);
+    open.batch.bytes += item.bytes;
+    if (open.batch.items.length >= this.limits.maxEvents) this.sealGroup(group);
   }
 
-  /** Close the open batch (if it has records) and queue it as ready. */
+  /** Close every open batch that has records and queue it as ready. */
   seal(): void {
-    clearTimeout(this.openTimer);
-    const batch = this.open;
-    this.open = undefined;
-    if (batch && batch.items.length > 0) {
-      this.ready.push(batch);
-      this.onReady();
-    }
+    for (const group of [...this.open.keys()]) this.sealGroup(group);
   }
 
   /** The oldest ready batch, taken off the queue. */
@@ -63,12 +72,18 @@ export class Batcher {
   }
 
   /**
-   * Drop the records whose senders abandoned them from the open batch and the ready ones (settling them), instead of
-   * holding them, and their share of the in-flight budget, until their turn comes.
+   * Drop the records whose senders abandoned them from the open batches and the ready ones (settling them), instead
+   * of holding them, and their share of the in-flight budget, until their turn comes.
    */
   releaseAbandoned(): void {
-    if (this.open) this.open = this.withoutAbandoned(this.open);
-    if (this.open === undefined) clearTimeout(this.openTimer);
+    for (const [group, open] of this.open) {
+      const kept = this.withoutAbandoned(open.batch);
+      if (kept) open.batch = kept;
+      else {
+        clearTimeout(open.timer);
+        this.open.delete(group);
+      }
+    }
     for (let i = this.ready.length - 1; i >= 0; i--) {
       const kept = this.withoutAbandoned(this.ready[i]);
       if (kept) this.ready[i] = kept;
@@ -76,9 +91,20 @@ export class Batcher {
     }
   }
 
-  /** Stop the open batch's timer. */
+  /** Stop the open batches' timers. */
   close(): void {
-    clearTimeout(this.openTimer);
+    for (const open of this.open.values()) clearTimeout(open.timer);
+  }
+
+  private sealGroup(group: string): void {
+    const open = this.open.get(group);
+    if (open === undefined) return;
+    clearTimeout(open.timer);
+    this.open.delete(group);
+    if (open.batch.items.length > 0) {
+      this.ready.push(open.batch);
+      this.onReady();
+    }
   }
 
   private fits(batch: Batch, bytes: number): boolean {

@@ -68,7 +68,7 @@ export class Driver {
       const oversize = encoder.oversize(encoded);
       if (oversize !== undefined) return this.split(batch, items, oversize);
 
-      const result = await request.send(encoded.sent);
+      const result = await request.send(encoded.sent, encoded.path);
       if (this.closed) return;
       const verdict = this.judge(result, items, attempt, encoded.sent.length);
       if (verdict.kind === 'settled') return;

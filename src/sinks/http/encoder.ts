@@ -9,6 +9,8 @@ import { compress } from './compression.js';
 export interface Encoded {
   sent: Buffer;
   uncompressedBytes: number;
+  /** Where the batch goes when the preset says (its `path`); undefined: the url's path. */
+  path: string | undefined;
 }
 
 /** Compressed size is estimated from the last batches' ratio; this margin keeps most batches under the cap. */
@@ -69,7 +71,7 @@ export class Encoder {
       // Compressed: the body is done with (zlib has called back). Megabytes that would otherwise wait for a full GC.
       releaseBuffer(body);
     }
-    return { sent, uncompressedBytes };
+    return { sent, uncompressedBytes, path: this.preset.path?.(items) };
   }
 
   /** How an encoded body exceeds a cap (it must be split), or undefined when it fits. */

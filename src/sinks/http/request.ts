@@ -43,8 +43,22 @@ export class TargetRequest {
     delete this.confirmHeaders['content-encoding'];
   }
 
-  /** POST the body as it is to be sent (compressed); a 2xx the preset must see confirmed counts only once it is. */
-  async send(body: Buffer): Promise<Attempt> {
+  /**
+   * POST the body as it is to be sent (compressed) to `path` (default: the url's); a 2xx the preset must see confirmed
+   * counts only once it is. A 401 to a preset that fetches its credentials is tried once more at once, with new ones.
+   */
+  async send(body: Buffer, path = this.path): Promise<Attempt> {
+    let result = await this.attempt(body, path);
+    if (this.preset.unauthorized && !('error' in result) && result.status === 401) {
+      this.stats.retries['401'] = (this.stats.retries['401'] ?? 0) + 1;
+      this.preset.unauthorized();
+      result = await this.attempt(body, path);
+    }
+    return this.confirmed(result);
+  }
+
+  /** One authorized POST. */
+  private async attempt(body: Buffer, path: string): Promise<Attempt> {
     let headers = this.headers;
     if (this.preset.authorize) {
       try {
@@ -56,20 +70,18 @@ export class TargetRequest {
     this.stats.requests++;
     this.stats.requestsInFlight++;
     this.stats.bytesSent += body.length;
-    let result: Attempt;
     try {
-      result = await this.post(this.path, headers, body);
+      return await this.post(path, headers, body);
     } catch (error) {
       return { error: error as Error };
     } finally {
       this.stats.requestsInFlight--;
     }
-    return this.confirmed(result);
   }
 
-  /** Release the connections. */
-  close(): Promise<void> {
-    return this.client.destroy();
+  /** Release the connections, the preset's too. */
+  async close(): Promise<void> {
+    await Promise.all([this.client.destroy(), this.preset.close?.()]);
   }
 
   private async post(path: string, headers: Record<string, string>, body: Buffer | string) {

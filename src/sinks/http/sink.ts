@@ -36,6 +36,7 @@ export class HttpSink implements Sink {
   readonly stats = emptySinkStats();
   readonly accepts: (logType: string) => boolean;
   private readonly concurrency: number;
+  private readonly group: Preset['group'];
   private readonly encoder: Encoder;
   private readonly batcher: Batcher;
   private readonly settler: Settler;
@@ -51,6 +52,7 @@ export class HttpSink implements Sink {
     this.name = config.name;
     this.accepts = logTypeFilter(config.log_types);
     this.concurrency = config.concurrency;
+    this.group = preset.group;
     this.logger = sinkLogger(options.logger, config.name);
     this.settler = new Settler(config.name, this.stats, options.deadLetter, this.logger);
     this.encoder = new Encoder(preset, config);
@@ -86,7 +88,7 @@ export class HttpSink implements Sink {
       this.settler.fail([item], 'too_large', tooLarge);
       return 0;
     }
-    this.batcher.add(item);
+    this.batcher.add(item, this.group?.(record));
     return this.encoder.held(item);
   }
 

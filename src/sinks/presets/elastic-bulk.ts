@@ -2,10 +2,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { secret } from '../../shared/units.js';
-import { authHeaders, basicAuth, bearerAuth, httpSinkSchema } from '../http-config.js';
-import { joinFrames, membersFrame, wholeFrame } from '../framing.js';
+import { authHeaders, basicAuth, bearerAuth, httpSinkSchema, outputKey } from '../http-config.js';
+import type { RecordText } from '../../shared/record-text.js';
+import { joinFrames, membersFrame, stringFrame, wholeFrame } from '../framing.js';
 import type { BatchItem, ItemResults, Preset } from '../preset.js';
 import { isoTimeText } from './fields.js';
+import { ZPA_CONTENT } from './zpa-content.js';
 
 const apiKeyAuth = z.object({ type: z.literal('api_key'), key: secret }).strict();
 
@@ -19,12 +21,24 @@ const apiKeyAuth = z.object({ type: z.literal('api_key'), key: secret }).strict(
  * results are read: items answered with a retry status are re-sent alone, other failures are dead-lettered with
  * ES's error type and reason. Auth: `{type: api_key, key}` (the encoded key), basic or bearer.
  * Defaults: batch 5 MiB sent / 5000 events / 1 s, gzip.
+ *
+ * `output: native` (default) writes the five log types Elastic's Zscaler ZPA integration covers (elastic/integrations
+ * `packages/zscaler_zpa`: data streams `app_connector_status`, `audit`, `browser_access`, `user_activity`,
+ * `user_status`) into its data streams, `logs-zscaler_zpa.<stream>-<namespace>`, in the shape their ingest pipelines
+ * parse: the line as received in `message` (the pipeline renames it to `event.original` and reads it as JSON, taking
+ * `@timestamp` from its `LogTimestamp`), `@timestamp` (the event time) and `data_stream`. `_id` hashes the line.
+ * Other log types go as in `enriched`: the relay's enriched record into `index`.
  */
 export const elasticBulkSinkConfigSchema = httpSinkSchema(
   'elastic_bulk',
   { maxBytes: 5 * 1024 * 1024, maxEvents: 5000, maxWaitMs: 1000, compressions: ['gzip', 'none'], compression: 'gzip' },
   {
+    output: outputKey(['native', 'enriched', 'ocsf'], 'native'),
     index: z.string().min(1).default('logs-zpa-default'),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9_.]{1,100}$/, 'a data stream namespace: lower case letters, digits, _ and . (no -)')
+      .default('default'),
     id: z.enum(['hash', 'none']).default('hash'),
     auth: z.discriminatedUnion('type', [apiKeyAuth, basicAuth, bearerAuth]).optional(),
   },
@@ -39,23 +53,17 @@ export function bulkUrl(url: string): string {
 
 /**
  * The `_id` of a record: a hash of its head, the record as received, without the fields the relay appends (its row
- * id and parse time differ on every pass), so a retry, a Fluent Bit resend after a lost ack, or a relay restart all
- * map to the same document and Elasticsearch answers 409 instead of storing a duplicate.
+ * id and parse time differ on every pass), or of the line it was read from (`part: 'line'`), so a retry, a Fluent
+ * Bit resend after a lost ack, or a relay restart all map to the same document and Elasticsearch answers 409
+ * instead of storing a duplicate.
  */
-function documentId(head: Buffer | string): string {
-  return createHash('sha256').update(head).digest('base64url');
+function documentId(text: RecordText, part: 'head' | 'line'): string {
+  const hash = createHash('sha256');
+  text.hash(hash, part);
+  return hash.digest('base64url');
 }
 
 const TIMESTAMP_KEY = '"@timestamp"';
-
-/**
- * Whether the record's text holds `"@timestamp"`, searched in its bytes: the head as received, then the tail the
- * relay appended. The head ends where a member ends and the tail starts a member or closes the object, so the key
- * cannot straddle them.
- */
-function hasTimestamp(head: Buffer | string, tail: string): boolean {
-  return head.includes(TIMESTAMP_KEY) || tail.includes(TIMESTAMP_KEY);
-}
 
 interface BulkItemResult {
   status: number;
@@ -63,6 +71,7 @@ interface BulkItemResult {
 }
 
 export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
+  const native = config.output === 'native';
   const indexFor = new Map<string, string>();
   const indexName = (logType: string) => {
     let name = indexFor.get(logType);
@@ -72,20 +81,45 @@ export function elasticBulkPreset(config: ElasticBulkConfig): Preset {
     }
     return name;
   };
+  const streams = native ? integrationStreams(config.namespace) : new Map<string, IntegrationStream>();
+  const id = (text: RecordText, part: 'head' | 'line') => (config.id === 'hash' ? `,"_id":"${documentId(text, part)}"` : '');
   return {
     contentType: 'application/x-ndjson',
     headers: config.auth?.type === 'api_key' ? { authorization: `ApiKey ${config.auth.key}` } : authHeaders(config.auth),
     frame: (record) => {
       const { text } = record;
-      const head = text.head;
-      const id = config.id === 'hash' ? `,"_id":"${documentId(head)}"` : '';
-      const action = `{"create":{"_index":${indexName(record.logType)}${id}}}\n`;
-      if (hasTimestamp(head, text.tail)) return wholeFrame(action, text, '\n');
+      const stream = streams.get(record.logType);
+      if (stream !== undefined) {
+        const action = `{"create":{"_index":${stream.index}${id(text, 'line')}}}\n`;
+        return stringFrame(`${action}{"@timestamp":"${isoTimeText(record.eventTimeMs)}",${stream.dataStream},"message":"`, text, '"}\n', 'line');
+      }
+      const action = `{"create":{"_index":${indexName(record.logType)}${id(text, 'head')}}}\n`;
+      if (text.includes(TIMESTAMP_KEY)) return wholeFrame(action, text, '\n');
       return membersFrame(action, `"@timestamp":"${isoTimeText(record.eventTimeMs)}"`, text, '\n');
     },
     body: (items) => joinFrames(items, '', '', '', 'after'),
     results: (status, text, items, retryStatuses) => (status >= 200 && status < 300 ? bulkResults(text, items, retryStatuses) : undefined),
   };
+}
+
+/** One of the integration's data streams: its name (a JSON string) and the `data_stream` member of its documents. */
+interface IntegrationStream {
+  index: string;
+  dataStream: string;
+}
+
+/** The integration's data stream of each log type it covers, in this namespace. */
+function integrationStreams(namespace: string): Map<string, IntegrationStream> {
+  const streams = new Map<string, IntegrationStream>();
+  for (const [logType, content] of ZPA_CONTENT) {
+    if (content.elastic === undefined) continue;
+    const dataset = `zscaler_zpa.${content.elastic}`;
+    streams.set(logType, {
+      index: JSON.stringify(`logs-${dataset}-${namespace}`),
+      dataStream: `"data_stream":${JSON.stringify({ type: 'logs', dataset, namespace })}`,
+    });
+  }
+  return streams;
 }
 
 /** Sort a `_bulk` answer's items into delivered, already present (409 on create), to retry, and failed. */

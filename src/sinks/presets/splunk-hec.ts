@@ -2,10 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { duration, secret } from '../../shared/units.js';
-import { httpSinkSchema } from '../http-config.js';
+import { httpSinkSchema, outputKey } from '../http-config.js';
 import { joinFrames, wholeFrame } from '../framing.js';
 import type { BatchItem, ConfirmTarget, ItemResults, Preset } from '../preset.js';
 import { epochSecondsText } from './fields.js';
+import { byLogType, ZPA_CONTENT } from './zpa-content.js';
 
 /**
  * `type: splunk_hec` — Splunk HTTP Event Collector, `url` = the full endpoint, e.g.
@@ -22,6 +23,15 @@ import { epochSecondsText } from './fields.js';
  * relay polls `…/services/collector/ack` on the same channel (a random one unless `channel` is set) every
  * `poll_interval` (default 1 s) until the ackId is true; if `timeout` (default 60 s) passes first, the batch is sent
  * again (counted as a duplicate risk, since Splunk may index it late).
+ *
+ * `output: native` (default) is what the Zscaler Splunk App and Add-on read (Zscaler's "Private Applications and
+ * Splunk Deployment Guide"): the index `zscaler` ("The Zscaler Splunk App requires data to be in the Zscaler Index
+ * named zscaler") and Zscaler's sourcetype per log type: `zscalerlss-zpa-app` (User Activity), `-auth` (User Status),
+ * `-connector` (App Connector Status), `-audit` (Audit), `-bba` (Browser Access), `-pse` (Private Service Edge
+ * Status), `-web-inspection` (AppProtection). The event is the record as JSON with LSS's own field names, which the
+ * App's JSON field extractions read. Log types the guide names no sourcetype for keep their schema name as
+ * sourcetype, in the same index. `enriched`: sourcetype = the schema name, the token's default index. `sourcetype`
+ * and `index` set one for every log type; `sourcetypes` and `indexes` set them per log type, over all of these.
  */
 export const splunkHecSinkConfigSchema = httpSinkSchema(
   'splunk_hec',
@@ -30,8 +40,11 @@ export const splunkHecSinkConfigSchema = httpSinkSchema(
     token: secret,
     host: z.string().min(1).optional(),
     source: z.string().min(1).optional(),
+    output: outputKey(['native', 'enriched', 'ocsf'], 'native'),
     sourcetype: z.string().min(1).optional(),
     index: z.string().min(1).optional(),
+    sourcetypes: byLogType,
+    indexes: byLogType,
     channel: z.uuid().optional(),
     indexer_ack: z
       .object({ poll_interval: duration.default(1000), timeout: duration.default(60_000) })
@@ -41,12 +54,30 @@ export const splunkHecSinkConfigSchema = httpSinkSchema(
 );
 type SplunkHecConfig = z.output<typeof splunkHecSinkConfigSchema>;
 
+/** The Zscaler Splunk App's index. */
+export const SPLUNK_ZSCALER_INDEX = 'zscaler';
+
+/** The `"sourcetype":…` member, and the `,"index":…` one (empty for the token's default), per log type. */
+function sourcetypeAndIndex(config: SplunkHecConfig): (logType: string) => string {
+  const native = config.output === 'native';
+  const members = new Map<string, string>();
+  return (logType) => {
+    let text = members.get(logType);
+    if (text === undefined) {
+      const sourcetype = config.sourcetypes[logType] ?? config.sourcetype ?? (native ? ZPA_CONTENT.get(logType)?.splunk : undefined) ?? logType;
+      const index = config.indexes[logType] ?? config.index ?? (native ? SPLUNK_ZSCALER_INDEX : undefined);
+      text = `"sourcetype":${JSON.stringify(sourcetype)}${index === undefined ? '' : `,"index":${JSON.stringify(index)}`}`;
+      members.set(logType, text);
+    }
+    return text;
+  };
+}
+
 export function splunkHecPreset(config: SplunkHecConfig): Preset {
   const fixed = (value: string | undefined) => (value === undefined ? undefined : JSON.stringify(value));
   const host = fixed(config.host);
   const source = fixed(config.source);
-  const sourcetype = fixed(config.sourcetype);
-  const index = config.index === undefined ? '' : `,"index":${JSON.stringify(config.index)}`;
+  const placement = sourcetypeAndIndex(config);
   const channel = config.channel ?? (config.indexer_ack ? randomUUID() : undefined);
   const ack = config.indexer_ack;
   const ackPath = new URL(config.url).pathname.replace(/\/services\/collector(\/.*)?$/, '') + '/services/collector/ack';
@@ -61,7 +92,7 @@ export function splunkHecPreset(config: SplunkHecConfig): Preset {
     frame: (record) =>
       wholeFrame(
         `{"time":${epochSecondsText(record.eventTimeMs)},"host":${host ?? JSON.stringify(record.source)},` +
-          `"source":${source ?? JSON.stringify(record.tag)},"sourcetype":${sourcetype ?? JSON.stringify(record.logType)}${index},"event":`,
+          `"source":${source ?? JSON.stringify(record.tag)},${placement(record.logType)},"event":`,
         record.text,
         '}',
       ),
