@@ -8,14 +8,14 @@ import type { ForwardEntry, ForwardMessage } from './forward/message.js';
 import { ForwardServer } from './forward/server.js';
 import { ackLatencyHistogram } from './ops/relay-metrics.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import { noteDeadLetters } from './pipeline/settlement.js';
 import { countBy } from './shared/counts.js';
 import { createSink } from './sinks/config.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
 import { ZpaProcessor, loadSchemas } from './zpa/index.js';
 
-/** Records seen by the processor, by log type (and by reason for failures). */
+/** Records the processor refused (they are dead-lettered); what every record ended as is DispatcherStats.records. */
 export interface RecordStats {
-  accepted: Record<string, number>;
   /** Keyed by `${logType}\t${reason}`; logType is "unknown" when unclassified. */
   rejected: Record<string, number>;
 }
@@ -44,7 +44,7 @@ export class Relay {
   readonly dispatcher: Dispatcher;
   readonly deadLetter: DeadLetterWriter;
   readonly sinks: Sink[];
-  readonly records: RecordStats = { accepted: {}, rejected: {} };
+  readonly records: RecordStats = { rejected: {} };
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
   readonly ackLatency = ackLatencyHistogram();
   private readonly processor: RecordProcessor;
@@ -55,7 +55,9 @@ export class Relay {
     this.processor = options.processor ?? zpaProcessorFor(config);
     this.deadLetter = new DeadLetterWriter(config.dead_letter, logger);
     const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false }];
-    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }) }));
+    // Sinks note their dead letters on the record's settlement, so the record counts as dead-lettered, not delivered.
+    const deadLetter = noteDeadLetters(this.deadLetter);
+    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter, logger: logger.child({ sink: sink.name }) }));
     this.dispatcher = new Dispatcher({
       sinks: this.sinks,
       deadLetter: this.deadLetter,
@@ -133,7 +135,6 @@ export class Relay {
         countBy(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
       } else {
         deliveries.push(outcome);
-        countBy(this.records.accepted, outcome.logType);
       }
     }
     // Records read as bytes are views of the request, or of its decompressed payload, which may be larger: that

@@ -10,7 +10,7 @@ import type { Histogram } from './histogram.js';
  * primary, which sums them (counters and gauges alike add up across workers).
  */
 export interface RelaySnapshot {
-  records: { accepted: Record<string, number>; rejected: Record<string, number> };
+  records: { rejected: Record<string, number> };
   receiver: ReceiverStats & { connections: number };
   dispatcher: DispatcherStats;
   deadLetter: DeadLetterStats;
