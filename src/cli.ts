@@ -61,9 +61,10 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
     const options = parseSimulateArgs(argv.slice(1));
-    const { sent } = await simulate({ ...options, signal: controller.signal, onError: (error, logType) => process.stderr.write(`${logType}: ${error.message}; reconnecting\n`) });
-    process.stderr.write(`sent ${sent} lines\n`);
-    return 0;
+    const { sent, missing, stalled } = await simulate({ ...options, signal: controller.signal, onError: (error, logType) => process.stderr.write(`${logType}: ${error.message}; reconnecting\n`) });
+    process.stderr.write(`sent ${sent} lines${missing > 0 ? `, ${missing} of the lines asked for were not sent` : ''}\n`);
+    if (stalled) process.stderr.write(`zpa-relay simulate: gave up: ${stalled} (--stall-timeout)\n`);
+    return stalled || missing > 0 ? 1 : 0;
   }
   const command = first === undefined || first.startsWith('-') ? 'run' : first;
   const { values } = parseArgs({
