@@ -4,11 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redacted, type Config } from './config/config.js';
 import { applyRuntimeHeapFlags, runtimeHeapFlags } from './config/heap.js';
-import { runDemo } from './demo/demo.js';
 import { createLogger } from './ops/logger.js';
-import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
-import { simulate } from './simulate/simulate.js';
-import { runPrimary, runSingle, runWorker, workerCount } from './workers.js';
+import { runFollower, runLeader, runSingle, workerCount } from './workers.js';
 
 const USAGE = `Usage: zpa-relay [run] [--config FILE]     receive from Fluent Bit, validate, enrich, relay to the SIEM
        zpa-relay check-config [--config FILE]  validate the configuration and print it (secrets redacted)
@@ -38,12 +35,12 @@ async function run(config: Config): Promise<void> {
   if (cluster.isWorker) {
     const workerLogger = logger.child({ worker: cluster.worker?.id });
     workerLogger.info(heap, 'heap settings');
-    return runWorker(config, workerLogger);
+    return runFollower(config, workerLogger);
   }
   logger.info(heap, 'heap settings');
   const { count, reason } = workerCount(config);
   if (reason) logger.info({ workers: count, reason }, 'running a single relay process');
-  if (count > 1) return runPrimary(config, logger, count);
+  if (count > 1) return runLeader(config, logger, count);
   return runSingle(config, logger);
 }
 
@@ -56,6 +53,8 @@ function print(text: string): number {
 async function main(argv: string[]): Promise<number> {
   const [first] = argv;
   if (first === 'simulate') {
+    // Loaded for this command only: relay processes need neither the simulator nor its record generator.
+    const [{ SIMULATE_USAGE, parseSimulateArgs }, { simulate }] = await Promise.all([import('./simulate/args.js'), import('./simulate/simulate.js')]);
     if (argv.includes('--help') || argv.includes('-h')) return print(SIMULATE_USAGE);
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
@@ -89,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'demo':
-      await runDemo();
+      await (await import('./demo/demo.js')).runDemo();
       return 0;
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

@@ -75,9 +75,12 @@ export class Relay {
     this.dispatcher.on('drain', () => this.receiver.resume());
   }
 
-  /** Starts listening; resolves with the forward port. */
-  async start(): Promise<number> {
-    const port = await this.receiver.start();
+  /**
+   * Starts listening; resolves with the forward port. With `handedOn`, does not listen but takes the connections
+   * handed to `receiver.adopt()`, from the leader of several processes that listens on that port for them all.
+   */
+  async start(options: { handedOn?: number } = {}): Promise<number> {
+    const port = options.handedOn ?? (await this.receiver.start());
     const { listen } = this.options.config;
     this.options.logger.info(
       { host: listen.host, port, tls: !!listen.tls, handshake: !!listen.shared_key, sinks: this.sinks.map((sink) => sink.name) },

@@ -69,7 +69,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /**
-     * Relay processes sharing the forward port (node:cluster): `auto` = one per CPU core. Records written to stdout
+     * Relay processes sharing the forward port (src/workers.ts): `auto` = one per CPU core. Records written to stdout
      * (no sink configured, or `path: "-"`) need a single writer, so they run one process.
      */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),

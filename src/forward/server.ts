@@ -105,6 +105,14 @@ export class ForwardServer {
     return (this.server.address() as net.AddressInfo).port;
   }
 
+  /**
+   * Takes a connection accepted elsewhere (paused, not read from: the leader of several processes accepts them all),
+   * as if this server had accepted it; TLS is negotiated here.
+   */
+  adopt(socket: net.Socket): void {
+    this.server.emit('connection', socket);
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -149,6 +157,8 @@ export class ForwardServer {
     this.stats.connectionsAccepted++;
     const connection = new ForwardConnection(socket, this.ctx, (closed) => this.connections.delete(closed));
     this.connections.add(connection);
+    // A connection accepted paused (adopt) reads only once resumed.
     if (this.paused) socket.pause();
+    else socket.resume();
   }
 }
