@@ -6,6 +6,7 @@ import { isFailure, type Delivery, type FailedRecord, type Outcome, type RecordC
 import type { HandshakeConfig } from './forward/handshake.js';
 import type { ForwardEntry, ForwardMessage } from './forward/message.js';
 import { ForwardServer } from './forward/server.js';
+import { MemoryRelease } from './ops/memory-release.js';
 import { ackLatencyHistogram } from './ops/relay-metrics.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { noteDeadLetters } from './pipeline/settlement.js';
@@ -48,6 +49,7 @@ export class Relay {
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
   readonly ackLatency = ackLatencyHistogram();
   private readonly processor: RecordProcessor;
+  private memory: MemoryRelease | undefined;
   private stopping = false;
 
   constructor(private readonly options: RelayOptions) {
@@ -81,7 +83,12 @@ export class Relay {
    */
   async start(options: { handedOn?: number } = {}): Promise<number> {
     const port = options.handedOn ?? (await this.receiver.start());
-    const { listen } = this.options.config;
+    const { listen, pipeline } = this.options.config;
+    const { stats } = this.dispatcher;
+    this.memory = new MemoryRelease(
+      () => ({ inFlightRecords: stats.inFlightRecords, inFlightBytes: stats.inFlightBytes, messages: this.receiver.stats.messages }),
+      { records: pipeline.max_in_flight_records, bytes: pipeline.max_in_flight_bytes },
+    );
     this.options.logger.info(
       { host: listen.host, port, tls: !!listen.tls, handshake: !!listen.shared_key, sinks: this.sinks.map((sink) => sink.name) },
       'zpa-relay receiving forward protocol',
@@ -103,6 +110,7 @@ export class Relay {
   async stop(timeoutMs: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.memory?.stop();
     const deadline = Date.now() + timeoutMs;
     const receiverStopped = this.receiver.stop(timeoutMs);
     await this.dispatcher.close(Math.max(0, deadline - Date.now()));
@@ -144,7 +152,7 @@ export class Relay {
     // buffer is what stays in memory until the message settles.
     const held = message.entries[0]?.line?.bytes.length ?? 0;
     const requestBytes = Math.max(message.wireBytes, held);
-    const settled = this.dispatcher.submit(deliveries, failures, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes });
+    const settled = this.dispatcher.submit(deliveries, failures, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes, onClosed: message.release });
     if (this.dispatcher.saturated) this.receiver.pause();
     return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
   }

@@ -213,18 +213,21 @@ export class ForwardConnection {
     }
     stats.entries += entries.length;
     const chunk = options.chunk;
+    const release = () => {
+      if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
+    };
     this.unsettled++;
     const timer = setTimeout(() => {
       stats.ackTimeouts++;
       this.close(`message not settled within ${this.ctx.limits.ackTimeoutMs} ms; closing so the sender retries`);
     }, this.ctx.limits.ackTimeoutMs);
     this.ctx
-      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes, signal: this.aborted.signal })
+      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes, signal: this.aborted.signal, release })
       .then(
         () => {
           if (chunk) this.ack(chunk);
           // Settled: every record is delivered or dead-lettered, so nothing reads them any more.
-          if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
+          release();
         },
         (error: Error) => this.close(`message not settled: ${error.message}`),
       )

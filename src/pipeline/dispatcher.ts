@@ -39,6 +39,11 @@ export interface SubmitOptions {
    * for the records would let about twice as much memory fill up.
    */
   requestBytes?: number;
+  /**
+   * Called once no sink or dead letter holds any of the message's records any more, whether it settled or not
+   * (the receiver frees the request then).
+   */
+  onClosed?: () => void;
 }
 
 export interface DispatcherStats {
@@ -126,6 +131,7 @@ export class Dispatcher extends EventEmitter {
     received(this.stats.records, logTypes);
     if (this.closing) {
       returned(this.stats.records, logTypes, 'shutting_down');
+      options.onClosed?.();
       return Promise.reject(new Error('relay is shutting down'));
     }
     this.stats.messages++;
@@ -133,10 +139,14 @@ export class Dispatcher extends EventEmitter {
     this.stats.failures += failures.length;
     if (pairs === 0) {
       this.stats.messagesSettled++;
+      options.onClosed?.();
       return Promise.resolve();
     }
 
-    const settlement = new MessageSettlement(pairs, deliveries.length + failures.length, logTypes, bytes, (account) => this.release(account));
+    const settlement = new MessageSettlement(pairs, deliveries.length + failures.length, logTypes, bytes, (account) => {
+      this.release(account);
+      options.onClosed?.();
+    });
     this.hold(settlement);
     this.watch(settlement, options.signal);
 
