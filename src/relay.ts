@@ -88,6 +88,8 @@ export class Relay {
     this.memory = new MemoryRelease(
       () => ({ inFlightRecords: stats.inFlightRecords, inFlightBytes: stats.inFlightBytes, messages: this.receiver.stats.messages }),
       { records: pipeline.max_in_flight_records, bytes: pipeline.max_in_flight_bytes },
+      undefined,
+      (why, ms) => this.options.logger.debug({ why, ms: Math.round(ms), rss: process.memoryUsage.rss() }, 'memory-reducing garbage collection'),
     );
     this.options.logger.info(
       { host: listen.host, port, tls: !!listen.tls, handshake: !!listen.shared_key, sinks: this.sinks.map((sink) => sink.name) },

@@ -30,6 +30,9 @@ test('one memory-reducing collection once a burst that filled the in-flight budg
   assert.equal(collections(), 0, 'not while the backlog drains');
   Object.assign(load, { inFlightRecords: 40, inFlightBytes: 50_000, messages: load.messages + 5 });
   release.check((now += 5000));
+  assert.equal(collections(), 0, 'not on one low reading: Fluent Bit fills and empties the budget every flush');
+  Object.assign(load, { messages: load.messages + 5 });
+  release.check((now += 5000));
   assert.deepEqual([collections(), release.releases], [1, ['burst drained']]);
   // Once per burst: the load stays light, nothing more.
   for (let i = 0; i < 5; i++) {
@@ -37,6 +40,17 @@ test('one memory-reducing collection once a burst that filled the in-flight budg
     release.check((now += 5000));
   }
   assert.equal(collections(), 1);
+});
+
+test('a heavy load that fills and empties the budget with every flush gets one collection a minute at most', () => {
+  const { load, release, collections } = policy();
+  let now = 0;
+  for (let i = 0; i < 120; i++) {
+    // Two checks full, two empty, over and over (10 minutes).
+    Object.assign(load, { inFlightBytes: i % 4 < 2 ? 900_000 : 10_000, messages: load.messages + 50 });
+    release.check((now += 5000));
+  }
+  assert.ok(collections() >= 5 && collections() <= 10, `${collections()} collections in 10 minutes`);
 });
 
 test('one when the relay has gone quiet after traffic, none while it never had any', () => {

@@ -5,11 +5,12 @@
  * relay no longer has: through a 60 s SIEM outage the relay's RSS rose 1.6× and stayed there after recovery. So the
  * relay asks for one memory-reducing collection itself, at moments it knows the burst is over:
  *   - after start-up (schemas and configuration parsed: their garbage is gone for good);
- *   - when the records or bytes in flight fell below LOW of the budget after reaching HIGH of it (an outage's
- *     backlog, or a spike, drained);
- *   - when no message arrived for QUIET_MS after some did.
- * One such collection takes some tens of milliseconds (78 ms for a 110 MB heap, Node 24); it runs at most once per
- * burst, never on a steady load.
+ *   - when the records or bytes in flight stayed below LOW of the budget for two checks in a row after reaching HIGH
+ *     of it (an outage's backlog, or a spike, drained);
+ *   - when no message arrived for QUIET_MS after some did;
+ * and never twice within AT_MOST_EVERY_MS: Fluent Bit's flushes fill and empty the budget every few seconds under a
+ * heavy load, which must not turn into a collection every few seconds. One such collection takes tens to a couple of
+ * hundred milliseconds (40-190 ms measured, Node 24).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -26,6 +27,7 @@ const HIGH = 0.25;
 const LOW = 0.1;
 const QUIET_MS = 30_000;
 const CHECK_MS = 5_000;
+const AT_MOST_EVERY_MS = 60_000;
 const AFTER_START_MS = 5_000;
 
 type Gc = (options?: { type: string; execution: string; flavor: string }) => void;
@@ -46,8 +48,11 @@ export class MemoryRelease {
   private readonly startup: NodeJS.Timeout;
   /** A burst reached HIGH of the budget since the last release. */
   private loaded = false;
+  /** Checks in a row that found the in-flight load below LOW. */
+  private lowChecks = 0;
   private lastMessages = 0;
   private quietSince = Date.now();
+  private releasedAt = -Infinity;
   /** Messages arrived since the last release. */
   private active = false;
   /** Collections asked for, and why (for tests and logs). */
@@ -57,6 +62,7 @@ export class MemoryRelease {
     private readonly load: () => Load,
     private readonly budget: { records: number; bytes: number },
     private readonly collect: () => void = memoryReducingGc(),
+    private readonly onRelease: (why: string, ms: number) => void = () => {},
   ) {
     this.startup = setTimeout(() => this.release('start-up'), AFTER_START_MS).unref();
     this.timer = setInterval(() => this.check(), CHECK_MS).unref();
@@ -67,13 +73,15 @@ export class MemoryRelease {
     const { inFlightRecords, inFlightBytes, messages } = this.load();
     const share = Math.max(inFlightRecords / this.budget.records, inFlightBytes / this.budget.bytes);
     if (share >= HIGH) this.loaded = true;
+    this.lowChecks = share < LOW ? this.lowChecks + 1 : 0;
     if (messages !== this.lastMessages) {
       this.lastMessages = messages;
       this.quietSince = now;
       this.active = true;
     }
-    if (this.loaded && share < LOW) this.release('burst drained');
-    else if (this.active && now - this.quietSince >= QUIET_MS) this.release('quiet');
+    if (now - this.releasedAt < AT_MOST_EVERY_MS) return;
+    if (this.loaded && this.lowChecks >= 2) this.release('burst drained', now);
+    else if (this.active && now - this.quietSince >= QUIET_MS) this.release('quiet', now);
   }
 
   stop(): void {
@@ -82,10 +90,13 @@ export class MemoryRelease {
     this.timer = undefined;
   }
 
-  private release(why: string): void {
+  private release(why: string, now = Date.now()): void {
+    this.releasedAt = now;
     this.loaded = false;
     this.active = false;
     this.releases.push(why);
+    const started = performance.now();
     this.collect();
+    this.onRelease(why, performance.now() - started);
   }
 }
