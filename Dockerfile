@@ -24,7 +24,7 @@ ENV NODE_ENV=production
 # Requests and sink bodies are buffers of megabytes allocated and freed many times a second. glibc's malloc would
 # raise its mmap threshold after the first frees and then serve them from its heap, which keeps the freed memory;
 # a fixed threshold keeps them mmapped, returned to the system as they are freed: less resident memory at full load
-# for the same throughput (docs/performance.md#memory). Inherited by the worker processes.
+# for the same throughput (docs/performance.md#memory). Inherited by the follower processes.
 ENV MALLOC_MMAP_THRESHOLD_=131072
 # Dead letters go to the volume-friendly directory below; the working directory is not writable by the relay's user.
 ENV ZPA_RELAY_DEAD_LETTER__PATH=/var/lib/zpa-relay/dead-letter.ndjson
@@ -48,7 +48,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # With no arguments the relay runs on its defaults plus ZPA_RELAY_* variables; pass `--config FILE` (or set
 # ZPA_RELAY_CONFIG) to use a mounted configuration, as examples/docker-compose.yml and examples/kubernetes do.
 # The defaults of heap.max_semi_space and heap.single_threaded_gc (auto: off on Node 24, see src/config/heap.ts), which
-# node takes on its command line only (worker processes get the configured ones from the primary): V8 sizes its young
+# node takes on its command line only (follower processes get the configured ones from the leader): V8 sizes its young
 # generation at start-up, and Node 24 would take 2 × 64 MiB for it, much more resident memory at full load
 # (docs/performance.md#memory).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/cli.js"]

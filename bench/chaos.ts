@@ -21,7 +21,12 @@ expectations.
       kill    kill -9 the relay --kills times mid-stream (default 10), restarting it on the same port each time
       down    the sink refuses connections for --down-seconds (default 60; more than the relay's 10 s ack_timeout):
               no acks meanwhile, ack_timeout closes connections, memory stays flat (relay RSS sampled every 250 ms; after the first --rss-settle-seconds of
-              the outage (default 5) its max must be <= 1.1 x its min), everything arrives after recovery
+              the outage (default 5) its max must be <= 1.1 x its min), everything arrives after recovery. Around
+              the outage, under the same load throughout: relay RSS a minute after recovery is back within 1.1 x its
+              level before the outage (the largest sample of the last 10 s of --rss-warmup-seconds, default 30), and
+              from the outage to then it never exceeds 1.2 x that level. The load is a closed loop of 2 connections;
+              --down-rate N paces it to N records/s over 16 connections of 8 unacked messages each, as Fluent Bit
+              sends many chunks at once: the outage then fills the in-flight budget
       storm   503 for 10 s, 429 with Retry-After: 1 for 10 s, then 50 % 503 for 10 s
       slow    the sink answers every request after 3 s, for 20 s
       idle    50 connections that connect and never send are closed by idle_timeout while the load proceeds
@@ -35,6 +40,8 @@ const { values } = command(USAGE, {
   kills: { type: 'string', default: '10' },
   'down-seconds': { type: 'string', default: '60' },
   'rss-settle-seconds': { type: 'string', default: '5' },
+  'down-rate': { type: 'string' },
+  'rss-warmup-seconds': { type: 'string', default: '30' },
   'log-type': { type: 'string', default: 'user-activity' },
   'records-per-message': { type: 'string', default: '500' },
   node: { type: 'string' },
@@ -67,7 +74,7 @@ async function startRelay(listen: Record<string, unknown> = {}): Promise<RelayPr
 }
 
 /** Load from a fresh sequence range, unlimited until `finish()`, which waits for every ack and checks the sink. */
-function startLoad(relay: RelayProcess, options: { connections?: number; window?: number } = {}) {
+function startLoad(relay: RelayProcess, options: LoadOptions = {}) {
   const from = nextSeq;
   const source = messageSource(pool, from);
   const client = new AtLeastOnceClient({
@@ -77,6 +84,7 @@ function startLoad(relay: RelayProcess, options: { connections?: number; window?
     next: source.next,
     deadlineMs: Date.now() + 30 * 60_000,
     reconnectDelayMs: 200,
+    recordsPerSecond: options.recordsPerSecond,
   });
   const running = client.run();
   running.catch(() => undefined);
@@ -105,9 +113,10 @@ function startLoad(relay: RelayProcess, options: { connections?: number; window?
 }
 
 type Load = ReturnType<typeof startLoad>;
+type LoadOptions = { connections?: number; window?: number; recordsPerSecond?: number };
 
 /** A fresh relay (with `listen` overrides) under continuous load; afterwards the sink is healthy again and the relay stopped. */
-async function withRelay(listen: Record<string, unknown>, loadOptions: { connections?: number }, body: (relay: RelayProcess, load: Load) => Promise<void>): Promise<void> {
+async function withRelay(listen: Record<string, unknown>, loadOptions: LoadOptions, body: (relay: RelayProcess, load: Load) => Promise<void>): Promise<void> {
   const relay = await startRelay(listen);
   const load = startLoad(relay, loadOptions);
   try {
@@ -145,13 +154,23 @@ function killScenario(): Promise<void> {
  * `RSS_FLAT_RATIO` × the smallest of the same window (backpressure, not buffering).
  */
 const RSS_FLAT_RATIO = 1.1;
+/** A minute after recovery RSS is back within this × its level before the outage (the level wanders ~5 % meanwhile). */
+const RSS_BACK_RATIO = 1.1;
+/** From the outage to a minute after recovery, RSS never exceeds this × its level before the outage. */
+const RSS_PEAK_RATIO = 1.2;
+const RSS_RECOVERY_MS = 60_000;
 
 function downScenario(): Promise<void> {
   const downMs = positive('down-seconds', values['down-seconds']) * 1000;
   const settleMs = positive('rss-settle-seconds', values['rss-settle-seconds'], true) * 1000;
-  return withRelay({ ack_timeout: '10s' }, {}, async (relay, load) => {
-    await sleep(3000);
-    const before = relay.memory('VmRSS');
+  const rate = values['down-rate'] === undefined ? undefined : positive('down-rate', values['down-rate']);
+  const warmupMs = positive('rss-warmup-seconds', values['rss-warmup-seconds']) * 1000;
+  return withRelay({ ack_timeout: '10s' }, rate === undefined ? {} : { connections: 16, window: 8, recordsPerSecond: rate }, async (relay, load) => {
+    const warmup = new RssSampler(() => relay.memory('VmRSS'));
+    await sleep(warmupMs);
+    warmup.stop();
+    const before = rssRange(warmup.window(warmupMs - 10_000)).max;
+    const around = new RssSampler(() => relay.memory('VmRSS'));
     await sink.down();
     const rss = new RssSampler(() => relay.memory('VmRSS'));
     log(`sink down for ${downMs / 1000} s (relay RSS ${num(before / 1e6)} MB)`);
@@ -187,7 +206,22 @@ function downScenario(): Promise<void> {
     const ackedAtUp = load.client.stats.acked;
     await waitFor(() => load.client.stats.acked > ackedAtUp, 60_000);
     log(`sink up; first ack after ${num(Date.now() - upAt)} ms`);
-    await sleep(3000);
+    await sleep(upAt + RSS_RECOVERY_MS - Date.now());
+    around.stop();
+    const end = rssRange(around.samples.slice(-40)).max; // the last 10 s
+    const peak = rssRange(around.samples).max;
+    const recovered = around.samples.filter((sample) => sample.atMs >= around.samples.at(-1)!.atMs - RSS_RECOVERY_MS);
+    const afterwards: string[] = [];
+    for (let from = 0; from < RSS_RECOVERY_MS; from += 10_000) {
+      const { min, max } = rssRange(recovered.filter((sample) => sample.atMs - recovered[0].atMs >= from && sample.atMs - recovered[0].atMs < from + 10_000));
+      afterwards.push(`+${from / 1000}s ${num(min / 1e6)}–${num(max / 1e6)}`);
+    }
+    log(`relay RSS MB after recovery, per 10 s: ${afterwards.join(', ')}`);
+    check(
+      end <= RSS_BACK_RATIO * before,
+      `sink down then up: relay RSS ${num(before / 1e6)} MB before the outage, ${num(end / 1e6)} MB a minute after recovery (×${num(end / before, 2)}, must be ≤ ${RSS_BACK_RATIO})`,
+    );
+    check(peak <= RSS_PEAK_RATIO * before, `sink down then up: relay RSS peak ${num(peak / 1e6)} MB (×${num(peak / before, 2)} its level before the outage, must be ≤ ${RSS_PEAK_RATIO})`);
     await load.finish('sink down then up');
     check(relay.deadLetters().length === 0, `sink down: ${relay.deadLetters().length} dead letters`);
   });

@@ -4,13 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compiledTemplates, ConfigError, loadConfig, redacted, type Config } from './config/config.js';
 import { applyRuntimeHeapFlags, runtimeHeapFlags } from './config/heap.js';
-import { runDemo } from './demo/demo.js';
-import { showPresetBodies } from './demo/preset-bodies.js';
-import { PARSE_USAGE, parseCommand } from './parse/parse-command.js';
 import { createLogger } from './ops/logger.js';
-import { SIMULATE_USAGE, parseSimulateArgs } from './simulate/args.js';
-import { simulate } from './simulate/simulate.js';
-import { runPrimary, runSingle, runWorker, workerCount } from './workers.js';
+import { runFollower, runLeader, runSingle, workerCount } from './workers.js';
 import { describeField } from './zpa/index.js';
 
 const USAGE = `Usage: zpa-relay [run] [--config FILE]     receive from Fluent Bit, validate, enrich, relay to the SIEM
@@ -51,12 +46,12 @@ async function run(config: Config): Promise<void> {
   if (cluster.isWorker) {
     const workerLogger = logger.child({ worker: cluster.worker?.id });
     workerLogger.info(heap, 'heap settings');
-    return runWorker(config, workerLogger);
+    return runFollower(config, workerLogger);
   }
   logger.info(heap, 'heap settings');
   const { count, reason } = workerCount(config);
   if (reason) logger.info({ workers: count, reason }, 'running a single relay process');
-  if (count > 1) return runPrimary(config, logger, count);
+  if (count > 1) return runLeader(config, logger, count);
   return runSingle(config, logger);
 }
 
@@ -69,14 +64,17 @@ function print(text: string): number {
 async function main(argv: string[]): Promise<number> {
   const [first] = argv;
   if (first === 'simulate') {
+    // Loaded for this command only: relay processes need neither the simulator nor its record generator.
+    const [{ SIMULATE_USAGE, parseSimulateArgs }, { simulate }] = await Promise.all([import('./simulate/args.js'), import('./simulate/simulate.js')]);
     if (argv.includes('--help') || argv.includes('-h')) return print(SIMULATE_USAGE);
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
     const options = parseSimulateArgs(argv.slice(1));
-    const { sent } = await simulate({ ...options, signal: controller.signal, onError: (error, logType) => process.stderr.write(`${logType}: ${error.message}; reconnecting\n`) });
-    process.stderr.write(`sent ${sent} lines\n`);
-    return 0;
+    const { sent, missing, stalled } = await simulate({ ...options, signal: controller.signal, onError: (error, logType) => process.stderr.write(`${logType}: ${error.message}; reconnecting\n`) });
+    process.stderr.write(`sent ${sent} lines${missing > 0 ? `, ${missing} of the lines asked for were not sent` : ''}\n`);
+    if (stalled) process.stderr.write(`zpa-relay simulate: gave up: ${stalled} (--stall-timeout)\n`);
+    return stalled || missing > 0 ? 1 : 0;
   }
   if (first === 'parse') {
     const { values, positionals } = parseArgs({
@@ -85,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: { type: { type: 'string' }, template: { type: 'string' }, format: { type: 'string' }, config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
     });
+    const { PARSE_USAGE, parseCommand } = await import('./parse/parse-command.js');
     if (values.help) return print(PARSE_USAGE);
     const config = loadConfig(values.config ?? process.env.ZPA_RELAY_CONFIG);
     return parseCommand({ config, type: values.type, template: values.template, format: values.format, files: positionals, out: (text) => process.stdout.write(`${text}\n`) });
@@ -92,9 +91,9 @@ async function main(argv: string[]): Promise<number> {
   if (first === 'demo') {
     const { values } = parseArgs({ args: argv.slice(1), strict: true, options: { preset: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) return print(USAGE);
-    if (values.preset !== undefined) await showPresetBodies(values.preset, values.output, (text) => process.stdout.write(`${text}\n`));
+    if (values.preset !== undefined) await (await import('./demo/preset-bodies.js')).showPresetBodies(values.preset, values.output, (text) => process.stdout.write(`${text}\n`));
     else if (values.output !== undefined) throw new ConfigError('--output goes with --preset');
-    else await runDemo();
+    else await (await import('./demo/demo.js')).runDemo();
     return 0;
   }
   const command = first === undefined || first.startsWith('-') ? 'run' : first;

@@ -6,8 +6,10 @@ import { isFailure, type Delivery, type FailedRecord, type Outcome, type RecordC
 import type { HandshakeConfig } from './forward/handshake.js';
 import type { ForwardEntry, ForwardMessage } from './forward/message.js';
 import { ForwardServer } from './forward/server.js';
+import { MemoryRelease } from './ops/memory-release.js';
 import { ackLatencyHistogram } from './ops/relay-metrics.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import { noteDeadLetters } from './pipeline/settlement.js';
 import { countBy } from './shared/counts.js';
 import { OcsfTransformer } from './ocsf/index.js';
 import { createSink } from './sinks/config.js';
@@ -15,9 +17,8 @@ import type { ToOcsf } from './sinks/ocsf-output.js';
 import { DeadLetterWriter } from './sinks/dead-letter.js';
 import { ZpaProcessor, loadSchemas, loadTemplates } from './zpa/index.js';
 
-/** Records seen by the processor, by log type (and by reason for failures). */
+/** Records the processor refused (they are dead-lettered); what every record ended as is DispatcherStats.records. */
 export interface RecordStats {
-  accepted: Record<string, number>;
   /** Keyed by `${logType}\t${reason}`; logType is "unknown" when unclassified. */
   rejected: Record<string, number>;
   /** Deviations of accepted records from their schemas, keyed by `${logType}\t${kind}`. */
@@ -62,10 +63,11 @@ export class Relay {
   readonly dispatcher: Dispatcher;
   readonly deadLetter: DeadLetterWriter;
   readonly sinks: Sink[];
-  readonly records: RecordStats = { accepted: {}, rejected: {}, deviations: {} };
+  readonly records: RecordStats = { rejected: {}, deviations: {} };
   /** Seconds from a message's arrival to its settlement (when its ack can be sent). */
   readonly ackLatency = ackLatencyHistogram();
   private readonly processor: RecordProcessor;
+  private memory: MemoryRelease | undefined;
   private stopping = false;
 
   constructor(private readonly options: RelayOptions) {
@@ -74,7 +76,9 @@ export class Relay {
     this.deadLetter = new DeadLetterWriter(config.dead_letter, logger);
     const sinkConfigs = config.sinks.length > 0 ? config.sinks : [{ type: 'file' as const, name: 'stdout', path: '-', fsync: false, output: 'enriched' as const }];
     const toOcsf = ocsfFor(config);
-    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter: this.deadLetter, logger: logger.child({ sink: sink.name }), toOcsf }));
+    // Sinks note their dead letters on the record's settlement, so the record counts as dead-lettered, not delivered.
+    const deadLetter = noteDeadLetters(this.deadLetter);
+    this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter, logger: logger.child({ sink: sink.name }), toOcsf }));
     this.deadLetter.attach(this.sinks, config.zpa.field_prefix);
     this.dispatcher = new Dispatcher({
       sinks: this.sinks,
@@ -93,10 +97,20 @@ export class Relay {
     this.dispatcher.on('drain', () => this.receiver.resume());
   }
 
-  /** Starts listening; resolves with the forward port. */
-  async start(): Promise<number> {
-    const port = await this.receiver.start();
-    const { listen } = this.options.config;
+  /**
+   * Starts listening; resolves with the forward port. With `handedOn`, does not listen but takes the connections
+   * handed to `receiver.adopt()`, from the leader of several processes that listens on that port for them all.
+   */
+  async start(options: { handedOn?: number } = {}): Promise<number> {
+    const port = options.handedOn ?? (await this.receiver.start());
+    const { listen, pipeline } = this.options.config;
+    const { stats } = this.dispatcher;
+    this.memory = new MemoryRelease(
+      () => ({ inFlightRecords: stats.inFlightRecords, inFlightBytes: stats.inFlightBytes, messages: this.receiver.stats.messages }),
+      { records: pipeline.max_in_flight_records, bytes: pipeline.max_in_flight_bytes },
+      undefined,
+      (why, ms) => this.options.logger.debug({ why, ms: Math.round(ms), rss: process.memoryUsage.rss() }, 'memory-reducing garbage collection'),
+    );
     this.options.logger.info(
       { host: listen.host, port, tls: !!listen.tls, handshake: !!listen.shared_key, sinks: this.sinks.map((sink) => sink.name) },
       'zpa-relay receiving forward protocol',
@@ -118,6 +132,7 @@ export class Relay {
   async stop(timeoutMs: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.memory?.stop();
     const deadline = Date.now() + timeoutMs;
     const receiverStopped = this.receiver.stop(timeoutMs);
     await this.dispatcher.close(Math.max(0, deadline - Date.now()));
@@ -154,7 +169,6 @@ export class Relay {
         countBy(this.records.rejected, `${outcome.logType ?? 'unknown'}\t${outcome.reason}`);
       } else {
         deliveries.push(outcome);
-        countBy(this.records.accepted, outcome.logType);
         const deviations = outcome.deviations;
         if (deviations !== undefined) for (const kind of deviations) countBy(this.records.deviations, `${outcome.logType}\t${kind}`);
       }
@@ -163,7 +177,7 @@ export class Relay {
     // buffer is what stays in memory until the message settles.
     const held = message.entries[0]?.line?.bytes.length ?? 0;
     const requestBytes = Math.max(message.wireBytes, held);
-    const settled = this.dispatcher.submit(deliveries, failures, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes });
+    const settled = this.dispatcher.submit(deliveries, failures, { signal: message.signal, awaited: message.chunk !== undefined, requestBytes, onClosed: message.release });
     if (this.dispatcher.saturated) this.receiver.pause();
     return settled.then(() => this.ackLatency.observe((performance.now() - started) / 1000));
   }

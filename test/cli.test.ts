@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { configSchema } from '../src/config/config.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
@@ -201,6 +202,71 @@ describe('several relay processes (workers)', () => {
     }
     assert.equal(await exited, 0, stderr);
     assert.equal((stderr.match(/"msg":"stopped"/g) ?? []).length, 1);
+  });
+
+  it('no idle process: the leader hands connections in turn to itself and its follower, TLS included; a killed follower is replaced', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(path.join(tmpdir(), 'zpa-relay-leader-'));
+    const out = path.join(dir, 'out.ndjson');
+    const config = path.join(dir, 'relay.yaml');
+    const tlsFile = (name: string) => JSON.stringify(path.join(REPO_DIR, 'test', 'fixtures', 'tls', name));
+    writeFileSync(
+      config,
+      `listen: {host: 127.0.0.1, port: ${port}, tls: {cert_file: ${tlsFile('server.crt')}, key_file: ${tlsFile('server.key')}}}\n` +
+        `ops: {host: 127.0.0.1, port: ${opsPort}}\nworkers: 2\n` +
+        `sinks: [{type: file, name: out, path: ${JSON.stringify(out)}}]\ndead_letter: {path: ${JSON.stringify(path.join(dir, 'dead.ndjson'))}}\n`,
+    );
+    const child = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ca = readFileSync(path.join(REPO_DIR, 'test', 'fixtures', 'tls', 'ca.crt'));
+    const generator = new LssGenerator();
+    const random = seededRandom(8);
+    /** One message over its own TLS connection; resolves once it is acked. */
+    const sendOverTls = () =>
+      new Promise<void>((resolve, reject) => {
+        const message = encodeForwardMessage('zpa.user-status', Array.from({ length: 10 }, () => ({ log: generator.line('user-status', 'json', random) })));
+        const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => socket.write(message.bytes));
+        socket.once('data', () => (socket.end(), resolve()));
+        socket.once('error', reject);
+        socket.setTimeout(10_000, () => reject(new Error('no ack within 10 s')));
+      });
+    /** The leader's child processes, from the parent pid in every /proc/<pid>/stat. */
+    const followers = () =>
+      readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((entry) => {
+          try {
+            const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid;
+          } catch {
+            return false; // it ended while we looked
+          }
+        })
+        .map(Number);
+    try {
+      await until(() => (stderr.match(/zpa-relay receiving forward protocol/g) ?? []).length === 2, 15_000);
+      assert.equal(followers().length, 1, 'two relay processes: the leader and one follower, no idle primary');
+      // In turn: the first connection to the leader, the second to the follower, which negotiates TLS itself.
+      for (let i = 0; i < 4; i++) await sendOverTls();
+      assert.match(stderr, /"worker":1,[^\n]*"msg":"zpa-relay receiving forward protocol"/);
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      assert.match(metrics, /^zpa_relay_workers 2$/m);
+      assert.match(metrics, /^zpa_relay_forward_connections_accepted_total 4$/m);
+      assert.match(metrics, /^zpa_relay_forward_tls_failures_total 0$/m);
+      assert.equal(readFileSync(out, 'utf8').split('\n').filter(Boolean).length, 40);
+      const [first] = followers();
+      process.kill(first, 'SIGKILL');
+      await until(() => followers().length === 1 && followers()[0] !== first, 15_000);
+      await until(() => (stderr.match(/zpa-relay receiving forward protocol/g) ?? []).length === 3, 15_000);
+      for (let i = 0; i < 4; i++) await sendOverTls();
+      assert.equal(readFileSync(out, 'utf8').split('\n').filter(Boolean).length, 80);
+      assert.match(stderr, /relay follower died; starting another/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
   });
 
   it('records written to stdout keep a single process, and say why', () => {

@@ -78,7 +78,7 @@ test('there is one tcp input per schema, tagged zpa.<schema id>, on its own port
   for (const input of pipeline.inputs) {
     assert.equal(input.name, 'tcp');
     assert.equal(input.format, 'none', `${input.tag}: Format json would drop a whole read on one bad line`);
-    assert.equal(input.listen, '0.0.0.0', `${input.tag}: App Connectors connect from outside the container`);
+    assert.equal(input.listen, '${ZPA_LSS_LISTEN:-0.0.0.0}', `${input.tag}: every interface by default (App Connectors connect from outside), any by variable`);
     assert.equal(input['storage.type'], 'filesystem');
     assert.match(input.port, /^\d+$/);
   }
@@ -108,15 +108,56 @@ test('the forward output waits for the relay ack, retries forever, never waits f
   assert.equal(out.require_ack_response, 'on');
   assert.equal(out.retry_limit, 'no_limits');
   assert.match(out['net.io_timeout'], /^[1-9]\d*s$/, 'a finite ack timeout: without it Fluent Bit waits forever');
-  assert.equal(out.host, '${ZPA_FORWARD_HOST}');
-  assert.equal(out.port, '${ZPA_RELAY_LISTEN__PORT}');
+  assert.equal(out.host, '${ZPA_FORWARD_HOST:-127.0.0.1}');
+  assert.equal(out.port, '${ZPA_RELAY_LISTEN__PORT:-24224}');
   assert.ok(pipeline.service['storage.path'], 'filesystem storage needs storage.path');
+});
+
+/** `${NAME:-default}` (Fluent Bit's own syntax, 5.1.1 flb_env.c): the name and the default. */
+const VARIABLE = /^\$\{([A-Z][A-Z0-9_]*):-([^}]+)\}$/;
+
+test('every address and path is a variable with a default, so the files run unmodified as any user on any interface', () => {
+  const values = [
+    pipeline.service.http_listen,
+    pipeline.service.http_port,
+    pipeline.service['storage.path'],
+    ...pipeline.inputs.map((input) => input.listen),
+    pipeline.outputs[0].host,
+    pipeline.outputs[0].port,
+  ];
+  for (const value of values) assert.match(value, VARIABLE, `${value} is not \${NAME:-default}`);
+  const upstream = /^\s*#\s*upstream\s+(\S+)/im.exec(read('fluent-bit.conf'))?.[1] ?? '';
+  assert.match(upstream, VARIABLE);
+  const nodes = parseClassic(read('zpa-relay-upstream.conf')).filter((s) => s.name === 'NODE').map((s) => normalise(s.props));
+  for (const node of nodes) for (const key of ['host', 'port']) assert.match(node[key], VARIABLE, `${node.name} ${key}`);
+});
+
+test('the README documents every variable the files use, with the default they give it', () => {
+  const files = ['fluent-bit.conf', 'fluent-bit.yaml', 'zpa-relay-upstream.conf'].map(read).join('\n');
+  const used = new Map<string, string | undefined>();
+  for (const [, name, fallback] of files.matchAll(/\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}/g)) {
+    if (name === 'HOSTNAME') continue; // Fluent Bit's own
+    assert.ok(!used.has(name) || used.get(name) === fallback, `${name} has two defaults: ${used.get(name)} and ${fallback}`);
+    used.set(name, fallback);
+  }
+  const table = new Map([...read('README.md').matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|/gm)].map((m) => [m[1], m[2].trim()]));
+  assert.deepEqual([...table.keys()].sort(), [...used.keys()].sort(), 'README environment table against the files');
+  for (const [name, fallback] of used) {
+    assert.equal(table.get(name), fallback === undefined ? '(none)' : `\`${fallback}\``, `${name}: the README's default`);
+  }
+});
+
+test('failed chunks are retried within seconds, so an Upstream stops sending records to a dead relay soon', () => {
+  // Fluent Bit waits base..min(cap, base × 2^n) seconds plus one before retry n (flb_scheduler.c): 2-4 s here.
+  assert.equal(pipeline.service['scheduler.base'], '1');
+  assert.ok(Number(pipeline.service['scheduler.cap']) > Number(pipeline.service['scheduler.base']), 'a random wait: equal ones could keep a chunk in step with the round robin');
+  assert.ok(Number(pipeline.service['scheduler.cap']) <= 5);
 });
 
 test('every ZPA_RELAY_* variable the templates use is the relay override of the same setting', () => {
   // The relay reads every ZPA_RELAY_* variable as a config key and refuses unknown ones: a Fluent Bit variable named
   // ZPA_RELAY_HOST in a shared environment would stop the relay from starting.
-  const used = new Set([...`${read('fluent-bit.conf')}${read('fluent-bit.yaml')}`.matchAll(/\$\{(ZPA_RELAY_\w+)\}/g)].map((m) => m[1]));
+  const used = new Set([...['fluent-bit.conf', 'fluent-bit.yaml', 'zpa-relay-upstream.conf'].map(read).join('').matchAll(/\$\{(ZPA_RELAY_[A-Z0-9_]+)(:-[^}]*)?\}/g)].map((m) => m[1]));
   assert.deepEqual([...used].sort(), ['ZPA_RELAY_LISTEN__PORT', 'ZPA_RELAY_LISTEN__SHARED_KEY']);
   Object.assign(process.env, { ZPA_RELAY_LISTEN__PORT: '24299', ZPA_RELAY_LISTEN__SHARED_KEY: 'both-sides' });
   try {
@@ -136,8 +177,8 @@ test('both files offer the same optional secure-forward, TLS and Upstream settin
     assert.match(read('fluent-bit.conf'), new RegExp(`^\\s*#\\s*${escaped}\\s+\\S`, 'im'), `fluent-bit.conf lacks "# ${key}"`);
     assert.match(read('fluent-bit.yaml'), new RegExp(`^\\s*#\\s*${escaped}:\\s+\\S`, 'im'), `fluent-bit.yaml lacks "# ${key}:"`);
   }
-  const upstreamPath = /^\s*#\s*upstream\s+(\S+)/im.exec(read('fluent-bit.conf'))?.[1];
-  assert.equal(path.basename(upstreamPath ?? ''), 'zpa-relay-upstream.conf');
+  const upstreamPath = /^\s*#\s*upstream\s+(\S+)/im.exec(read('fluent-bit.conf'))?.[1] ?? '';
+  assert.equal(path.basename(VARIABLE.exec(upstreamPath)?.[2] ?? upstreamPath), 'zpa-relay-upstream.conf');
 });
 
 test('every Upstream node asks for acks itself (out_forward reads it per node in Upstream mode)', () => {
@@ -148,7 +189,7 @@ test('every Upstream node asks for acks itself (out_forward reads it per node in
   assert.ok(nodes.length >= 2, 'an Upstream is for several relays');
   assert.equal(new Set(nodes.map((n) => n.name)).size, nodes.length, 'node names repeat');
   for (const node of nodes) {
-    assert.ok(node.host && /^\d+$/.test(node.port), `${node.name} needs host and port`);
+    assert.ok(node.host && /^\d+$/.test(VARIABLE.exec(node.port)?.[2] ?? node.port), `${node.name} needs host and port`);
     assert.equal(node.require_ack_response, 'on', `${node.name} would never wait for the relay ack`);
   }
 });

@@ -155,7 +155,7 @@ function decodeAll(frames: Buffer[]): ReturnType<typeof receivedEntries> {
     const request = decodeRequest(frame);
     if (request.kind === 'heartbeat') return [];
     const entries = request.kind === 'compressed' ? decodeEntries(gunzipSync(request.payload)) : request.entries;
-    return [{ tag: request.tag, entries, chunk: undefined, peer: { address: '', port: 0 }, wireBytes: frame.length, signal: new AbortController().signal }];
+    return [{ tag: request.tag, entries, chunk: undefined, peer: { address: '', port: 0 }, wireBytes: frame.length, signal: new AbortController().signal, release: () => undefined }];
   });
   return receivedEntries(messages);
 }

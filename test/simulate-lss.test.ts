@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { LSS_PORTS } from '../src/simulate/ports.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { LssGenerator, seededRandom } from '../src/zpa/generate.js';
 import { until } from './helpers/http-relay.js';
+import { REPO_DIR } from './helpers/paths.js';
 
 const WAIT_MS = 10_000;
 
@@ -79,19 +80,28 @@ test('CSV and TSV lines carry the LSS text prefix and their separator', async ()
   }
 });
 
-test('--type all sends every log type to its own port, each port receiving only its type', async () => {
+test('--type all sends every log type to its own port, each port receiving only its type, without a warning', async () => {
   const types = generator.logTypes();
   const servers = new Map(await Promise.all(types.map(async (type) => [type, await lineServer()] as const)));
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
   try {
     const ports = Object.fromEntries([...servers].map(([type, server]) => [type, server.port]));
-    const result = await simulate({ type: 'all', format: 'json', rate: 1000, count: 4, to: new URL('tcp://127.0.0.1'), ports, seed: 3 });
+    // A caller's signal, as the command's: every log type's sender and pacing waits on the run at once.
+    const controller = new AbortController();
+    const result = await simulate({ type: 'all', format: 'json', rate: 200, count: 4, to: new URL('tcp://127.0.0.1'), ports, seed: 3, signal: controller.signal });
     assert.equal(result.sent, 4 * types.length);
+    assert.equal(result.missing, 0);
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    assert.deepEqual(warnings.map((warning) => warning.name), []);
     for (const [type, server] of servers) {
       await until(() => server.received.lines.length === 4, WAIT_MS);
       const expected = jsonKeys(generator.line(type, 'json', seededRandom(9)));
       for (const line of server.received.lines) assert.deepEqual(jsonKeys(line), expected, `${type} port got another type`);
     }
   } finally {
+    process.off('warning', onWarning);
     await Promise.all([...servers.values()].map((s) => s.close()));
   }
 });
@@ -189,6 +199,63 @@ test('speaks TLS to a receiver whose certificate it verifies', { skip: opensslMi
   }
 });
 
+test('gives up when nothing could be sent for the stall timeout, and says which log type and where', async () => {
+  // Nothing listens: every connection attempt is refused.
+  const closed = await lineServer();
+  await closed.close();
+  const started = Date.now();
+  const result = await simulate({ type: 'user-status', format: 'json', rate: 100, count: 5, to: new URL(`tcp://127.0.0.1:${closed.port}`), stallTimeoutMs: 300 });
+  assert.ok(Date.now() - started < 5000, 'it gave up instead of retrying forever');
+  assert.deepEqual([result.sent, result.missing], [0, 5]);
+  assert.match(result.stalled ?? '', new RegExp(`^user-status: nothing could be sent to 127.0.0.1:${closed.port} for 0.3 s`));
+});
+
+test('a receiver that stops reading stalls the run too; what went out before counts as sent', async () => {
+  let reader: Socket | undefined;
+  const server = await lineServer({ onConnection: (socket) => (reader = socket) });
+  try {
+    const pending = simulate({ type: 'audit-log', format: 'json', rate: 100_000, count: 1_000_000, to: new URL(`tcp://127.0.0.1:${server.port}`), stallTimeoutMs: 500 });
+    await until(() => server.received.lines.length > 0, WAIT_MS);
+    reader!.pause();
+    const result = await pending;
+    assert.match(result.stalled ?? '', /^audit-log: nothing could be sent/);
+    assert.ok(result.sent > 0 && result.sent < 1_000_000, `${result.sent} sent`);
+    assert.equal(result.missing, 1_000_000 - result.sent);
+  } finally {
+    reader?.destroy(); // a paused socket would not notice the sender is gone, and hold close() open
+    await server.close();
+  }
+});
+
+/** Runs node `script` with `args`; resolves with its exit status and stderr. */
+function command(script: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+test('the command exits 1 when it gave up or could not send what --count asked for, 0 when it did', async () => {
+  const cli = path.join(REPO_DIR, 'dist', 'src', 'cli.js');
+  const closed = await lineServer();
+  await closed.close();
+  const gaveUp = await command(cli, ['simulate', '--to', `tcp://127.0.0.1:${closed.port}`, '--type', 'audit-log', '--count', '3', '--stall-timeout', '500ms']);
+  assert.equal(gaveUp.status, 1, gaveUp.stderr);
+  assert.match(gaveUp.stderr, /sent 0 lines, 3 of the lines asked for were not sent/);
+  assert.match(gaveUp.stderr, /gave up: audit-log: nothing could be sent to 127\.0\.0\.1:\d+ for 0\.5 s/);
+  const server = await lineServer();
+  try {
+    // Run asynchronously: the receiver is in this process and must read while the command runs.
+    const done = await command(cli, ['simulate', '--to', `tcp://127.0.0.1:${server.port}`, '--type', 'audit-log', '--count', '3', '--rate', '100']);
+    assert.equal(done.status, 0, done.stderr);
+    assert.equal(done.stderr, 'sent 3 lines\n');
+  } finally {
+    await server.close();
+  }
+});
+
 test('refuses what would mislabel or cannot work, with the reason', async () => {
   await assert.rejects(simulate({ type: 'all', format: 'json', rate: 1, to: new URL('tcp://127.0.0.1:20001') }), /leave the port out/);
   await assert.rejects(simulate({ type: 'nope', format: 'json', rate: 1, to: new URL('tcp://127.0.0.1:1') }), /unknown log type "nope".*user-activity/);
@@ -220,4 +287,8 @@ test('parseSimulateArgs turns the command line into simulate() options', () => {
   assert.throws(() => parseSimulateArgs(['--to', 'tcp://x', '--rate', '0']), /--rate must be a positive number/);
   assert.throws(() => parseSimulateArgs(['--to', 'tcp://x', '--count', '1.5']), /--count must be a positive integer/);
   assert.throws(() => parseSimulateArgs(['--to', 'tcp://x', '--bogus']), /bogus/);
+  assert.equal(defaults.stallTimeoutMs, 30_000);
+  assert.equal(parseSimulateArgs(['--to', 'tcp://x', '--stall-timeout', '2m']).stallTimeoutMs, 120_000);
+  assert.equal(parseSimulateArgs(['--to', 'tcp://x', '--stall-timeout', '0']).stallTimeoutMs, 0);
+  assert.throws(() => parseSimulateArgs(['--to', 'tcp://x', '--stall-timeout', 'soon']), /--stall-timeout must be a duration/);
 });

@@ -66,7 +66,7 @@ export const configSchema = z
          * --heap-growing-percent); 0 = V8's own factor, up to 300 %. Applied in every relay process at start-up.
          */
         growth_percent: z.number().int().min(0).max(1000).default(100),
-        /** Each of the young generation's two semi-spaces (--max-semi-space-size) of worker processes; 0 = V8's own. */
+        /** Each of the young generation's two semi-spaces (--max-semi-space-size) of follower processes; 0 = V8's own. */
         max_semi_space: byteSize.prefault('8MiB'),
         /**
          * Worker processes collect garbage on their own thread only (--single-threaded-gc): with a worker per core,
@@ -91,7 +91,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /**
-     * Relay processes sharing the forward port (node:cluster): `auto` = one per CPU core. Records written to stdout
+     * Relay processes sharing the forward port (src/workers.ts): `auto` = one per CPU core. Records written to stdout
      * (no sink configured, or `path: "-"`) need a single writer, so they run one process.
      */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),

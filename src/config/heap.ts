@@ -55,7 +55,7 @@ export function startupHeapFlags(config: Config, nodeMajor = NODE_MAJOR): string
 }
 
 /**
- * Node options of a worker process (node:cluster): this process's own, with its semi-space size (when one is
+ * Node options of a follower process (node:cluster): this process's own, with its semi-space size (when one is
  * configured) and its single-threaded-gc choice replaced by the configured ones.
  */
 export function workerExecArgv(config: Config, execArgv: readonly string[] = process.execArgv): string[] {

@@ -33,6 +33,12 @@ export interface ConnectionContext {
   stats: ReceiverStats;
 }
 
+/** A connection that closed without sending a byte (a TCP health check): counted, and logged at debug only. */
+export function noteProbe(ctx: Pick<ConnectionContext, 'stats' | 'logger'>, peer: string): void {
+  ctx.stats.probes++;
+  ctx.logger.debug({ peer }, 'connection closed without sending anything (a health check?)');
+}
+
 // zstd arrived in node:zlib with Node 22.15; on older runtimes a zstd request closes the connection with a reason.
 const zstdDecompress = (zlib as unknown as { zstdDecompress?: typeof zlib.gunzip }).zstdDecompress;
 
@@ -49,6 +55,8 @@ export class ForwardConnection {
   /** A CompressedPackedForward payload is being decompressed: later requests wait, in order. */
   private inflating = false;
   private readonly aborted = new AbortController();
+  /** Bytes received so far: none when the peer closes means a health check, not a sender. */
+  private received = 0;
   readonly peer: Peer;
 
   constructor(
@@ -66,8 +74,8 @@ export class ForwardConnection {
       if (this.unsettled === 0) this.close(`idle for ${ctx.limits.idleTimeoutMs} ms`);
     });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.close(`socket error: ${error.message}`));
-    socket.on('close', () => this.finish());
+    socket.on('error', (error) => (this.received === 0 ? this.probed() : this.close(`socket error: ${error.message}`)));
+    socket.on('close', () => (this.received === 0 ? this.probed() : this.finish()));
     if (ctx.handshake) {
       this.handshake = new Handshake(ctx.handshake);
       socket.write(this.handshake.helo());
@@ -89,6 +97,14 @@ export class ForwardConnection {
     this.socket.destroy();
   }
 
+  /** The peer closed (or reset) before sending a byte: a load balancer's TCP check, counted and logged quietly. */
+  private probed(): void {
+    if (this.closed) return;
+    noteProbe(this.ctx, `${this.peer.address}:${this.peer.port}`);
+    this.finish();
+    this.socket.destroy();
+  }
+
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
@@ -99,6 +115,7 @@ export class ForwardConnection {
 
   private receive(chunk: Buffer): void {
     if (this.closed) return;
+    this.received += chunk.length;
     this.ctx.stats.bytesReceived += chunk.length;
     this.reader.append(chunk);
     if (!this.inflating) this.guarded(() => this.drain());
@@ -196,18 +213,21 @@ export class ForwardConnection {
     }
     stats.entries += entries.length;
     const chunk = options.chunk;
+    const release = () => {
+      if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
+    };
     this.unsettled++;
     const timer = setTimeout(() => {
       stats.ackTimeouts++;
       this.close(`message not settled within ${this.ctx.limits.ackTimeoutMs} ms; closing so the sender retries`);
     }, this.ctx.limits.ackTimeoutMs);
     this.ctx
-      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes, signal: this.aborted.signal })
+      .handler({ tag, entries, chunk: chunk?.text, peer: this.peer, wireBytes, signal: this.aborted.signal, release })
       .then(
         () => {
           if (chunk) this.ack(chunk);
           // Settled: every record is delivered or dead-lettered, so nothing reads them any more.
-          if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
+          release();
         },
         (error: Error) => this.close(`message not settled: ${error.message}`),
       )

@@ -44,6 +44,12 @@ export interface ForwardMessage {
    * resend, so records of this message not yet on their way may be dropped instead of delivered twice.
    */
   signal: AbortSignal;
+  /**
+   * Frees the request's memory (when the receiver releases settled requests): call it once nothing reads this
+   * message's entries any more, settled or not. An abandoned message's request would otherwise wait for V8's next
+   * full collection, and through an outage every ack timeout leaves another in-flight budget of them behind.
+   */
+  release(): void;
 }
 
 /**

@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import pino, { type Logger } from 'pino';
 import type { ListenConfig } from './config.js';
-import { ForwardConnection, type ConnectionContext } from './connection.js';
+import { ForwardConnection, noteProbe, type ConnectionContext } from './connection.js';
 import type { HandshakeConfig } from './handshake.js';
 import type { MessageHandler } from './message.js';
 import { newReceiverStats, type ReceiverStats } from './stats.js';
@@ -20,6 +20,15 @@ export interface ForwardServerOptions {
    * does not; a test that keeps messages to look at later would read nothing.
    */
   releaseSettled?: boolean;
+}
+
+function peerOf(socket: net.Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+/** The TCP socket a server-side TLS socket wraps (node keeps it as `_parent`, on Node 20 and 24 alike). */
+function tcpUnder(socket: tls.TLSSocket): net.Socket | undefined {
+  return (socket as tls.TLSSocket & { _parent?: net.Socket })._parent ?? undefined;
 }
 
 /** Nesting allowed in a request: [tag, [[[time, metadata], record]]] plus records with nested maps. */
@@ -64,10 +73,17 @@ export class ForwardServer {
         rejectUnauthorized: listen.tls.client_auth,
         minVersion: listen.tls.min_version,
       });
+      // Each TCP connection's peer, taken while it is known: a failed handshake has closed its TLS socket already.
+      const peers = new WeakMap<net.Socket, string>();
+      server.on('connection', (socket: net.Socket) => peers.set(socket, peerOf(socket)));
       server.on('secureConnection', (socket) => this.accept(socket));
       server.on('tlsClientError', (error, socket) => {
+        const raw = tcpUnder(socket);
+        const peer = (raw && peers.get(raw)) ?? peerOf(socket);
+        // Not a byte came before the handshake failed: a load balancer's TCP check.
+        if (raw?.bytesRead === 0) return noteProbe(this.ctx, peer);
         this.stats.tlsFailures++;
-        logger.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'TLS handshake failed');
+        logger.warn({ peer, reason: error.message }, 'TLS handshake failed');
       });
       this.server = server;
     } else {
@@ -87,6 +103,14 @@ export class ForwardServer {
       });
     });
     return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /**
+   * Takes a connection accepted elsewhere (paused, not read from: the leader of several processes accepts them all),
+   * as if this server had accepted it; TLS is negotiated here.
+   */
+  adopt(socket: net.Socket): void {
+    this.server.emit('connection', socket);
   }
 
   get connectionCount(): number {
@@ -126,13 +150,15 @@ export class ForwardServer {
     const { logger } = this.ctx;
     if (this.connections.size >= this.options.listen.max_connections) {
       this.stats.connectionsRejected++;
-      logger.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason: `max_connections (${this.options.listen.max_connections}) reached` }, 'refusing forward connection');
+      logger.warn({ peer: peerOf(socket), reason: `max_connections (${this.options.listen.max_connections}) reached` }, 'refusing forward connection');
       socket.destroy();
       return;
     }
     this.stats.connectionsAccepted++;
     const connection = new ForwardConnection(socket, this.ctx, (closed) => this.connections.delete(closed));
     this.connections.add(connection);
+    // A connection accepted paused (adopt) reads only once resumed.
     if (this.paused) socket.pause();
+    else socket.resume();
   }
 }

@@ -3,6 +3,8 @@ export interface ReceiverStats {
   connectionsAccepted: number;
   connectionsRejected: number;
   connectionsClosedByServer: number;
+  /** Connections that closed without sending a byte (TCP health checks), on either port. */
+  probes: number;
   tlsFailures: number;
   handshakeFailures: number;
   protocolErrors: number;
@@ -19,6 +21,7 @@ export function newReceiverStats(): ReceiverStats {
     connectionsAccepted: 0,
     connectionsRejected: 0,
     connectionsClosedByServer: 0,
+    probes: 0,
     tlsFailures: 0,
     handshakeFailures: 0,
     protocolErrors: 0,

@@ -1,4 +1,7 @@
-/** The relay's counters as Prometheus metrics: every series the /metrics endpoint serves. */
+/**
+ * The relay's counters as Prometheus metrics: every series /metrics serves, one section per part of the relay. A new
+ * series is one line in its section plus its row in docs/metrics.md (test/metrics-docs.test.ts keeps the two equal).
+ */
 import { Histogram } from './histogram.js';
 import { MetricsText } from './metrics.js';
 import type { RelaySnapshot } from './snapshot.js';
@@ -11,44 +14,46 @@ export function ackLatencyHistogram(): Histogram {
   return new Histogram(ACK_LATENCY_BUCKETS);
 }
 
+type Samples = [Record<string, string>, number][];
+
+/** Counts by log type as labelled samples. */
+function byLogType(counts: Record<string, number>): Samples {
+  return Object.entries(counts).map(([logType, n]) => [{ log_type: logType }, n]);
+}
+
 /** Counts keyed `${logType}\t${second}` as labelled samples (`second` under the label `label`). */
-function byLogTypeAnd(counts: Record<string, number>, label = 'reason'): [Record<string, string>, number][] {
+function byLogTypeAnd(counts: Record<string, number>, label = 'reason'): Samples {
   return Object.entries(counts).map(([key, n]) => {
     const [logType, second] = key.split('\t');
     return [{ log_type: logType, [label]: second }, n];
   });
 }
 
-/** Every counter of the relay (one process, or the sum of its workers), as Prometheus metrics. */
-export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
-  const { receiver, dispatcher, deadLetter } = snapshot;
-  const sinks = Object.entries(snapshot.sinks);
-  const out = new MetricsText();
-
+/** What every record ended as: received = delivered + dead_lettered + returned + in_flight_records, at any scrape. */
+function records(out: MetricsText, snapshot: RelaySnapshot): void {
+  const { records: outcomes } = snapshot.dispatcher;
   out
-    .add('records_received_total', 'counter', 'Records that passed validation, by log type.', Object.entries(snapshot.records.accepted).map(([logType, n]) => [{ log_type: logType }, n]))
-    .add(
-      'records_rejected_total',
-      'counter',
-      'Records rejected by parsing, classification or validation (dead-lettered), by log type and reason.',
-      byLogTypeAnd(snapshot.records.rejected),
-    )
-    .add(
-      'record_deviations_total',
-      'counter',
-      'Deviations of delivered records from their schemas (listed in each record), by log type and kind.',
-      byLogTypeAnd(snapshot.records.deviations, 'kind'),
-    )
-    .add('dead_letters_total', 'counter', 'Dead letters (from the processor or a sink), by log type and reason.', byLogTypeAnd(deadLetter.byLogTypeAndReason))
-    .value('dead_letters_to_sink_total', 'counter', 'Dead letters handed to the dead-letter sink (dead_letter.sink).', deadLetter.sent)
-    .value('dead_letters_fell_back_total', 'counter', 'Dead letters the dead-letter sink gave up on, written to the file instead.', deadLetter.fellBack)
-    .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', deadLetter.failed);
+    .add('records_received_total', 'counter', 'Every record received, by log type ("unknown" when it could not be told).', byLogType(outcomes.received))
+    .add('records_delivered_total', 'counter', 'Records whose message was acked with the record at every sink it was routed to, by log type.', byLogType(outcomes.delivered))
+    .add('records_dead_lettered_total', 'counter', 'Records whose message was acked with the record in the dead letters (once per record), by log type and reason.', byLogTypeAnd(outcomes.deadLettered))
+    .add('records_returned_total', 'counter', 'Records whose message was not acked (the sender sends them again), by log type and reason.', byLogTypeAnd(outcomes.returned))
+    .value('in_flight_records', 'gauge', 'Records received and not yet delivered, dead-lettered or returned (held by unsettled messages).', snapshot.dispatcher.inFlightRecords)
+    .add('records_rejected_total', 'counter', 'Records the processor refused (parsing, classification, validation), by log type and reason.', byLogTypeAnd(snapshot.records.rejected))
+    .add('record_deviations_total', 'counter', 'Deviations of delivered records from their schemas (listed in each record), by log type and kind.', byLogTypeAnd(snapshot.records.deviations, 'kind'))
+    .add('dead_letters_total', 'counter', 'Dead letters written (by the processor or a sink), by log type and reason.', byLogTypeAnd(snapshot.deadLetter.byLogTypeAndReason))
+    .value('dead_letters_to_sink_total', 'counter', 'Dead letters handed to the dead-letter sink (dead_letter.sink).', snapshot.deadLetter.sent)
+    .value('dead_letters_fell_back_total', 'counter', 'Dead letters the dead-letter sink gave up on, written to the file instead.', snapshot.deadLetter.fellBack)
+    .value('dead_letter_write_failures_total', 'counter', 'Dead letters that could not be written (their messages were not acked).', snapshot.deadLetter.failed);
+}
 
-  type SinkStats = RelaySnapshot['sinks'][string];
-  const perSink = (pick: (stats: SinkStats) => number): [Record<string, string>, number][] => sinks.map(([name, stats]) => [{ sink: name }, pick(stats)]);
+type SinkStats = RelaySnapshot['sinks'][string];
+
+function sinks(out: MetricsText, snapshot: RelaySnapshot): void {
+  const all = Object.entries(snapshot.sinks);
+  const perSink = (pick: (stats: SinkStats) => number): Samples => all.map(([name, stats]) => [{ sink: name }, pick(stats)]);
   /** Per sink and per key of one of its count maps, the key under `label`. */
-  const perSinkBy = (label: string, pick: (stats: SinkStats) => Record<string, number>): [Record<string, string>, number][] =>
-    sinks.flatMap(([name, stats]) => Object.entries(pick(stats)).map(([key, n]) => [{ sink: name, [label]: key }, n] as [Record<string, string>, number]));
+  const perSinkBy = (label: string, pick: (stats: SinkStats) => Record<string, number>): Samples =>
+    all.flatMap(([name, stats]) => Object.entries(pick(stats)).map(([key, n]) => [{ sink: name, [label]: key }, n] as [Record<string, string>, number]));
   out
     .add('sink_records_delivered_total', 'counter', 'Records delivered (2xx), per sink and log type.', perSinkBy('log_type', (s) => s.deliveredByLogType))
     .add('sink_records_dead_lettered_total', 'counter', 'Records a sink gave up on (dead-lettered), per sink.', perSink((s) => s.recordsDeadLettered))
@@ -59,15 +64,18 @@ export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
     .add('sink_splits_total', 'counter', 'Batches split in halves (413 or over max_bytes), per sink.', perSink((s) => s.splits))
     .add('sink_duplicate_risk_total', 'counter', 'Records resent after an attempt of unknown outcome, per sink.', perSink((s) => s.duplicateRisk))
     .add('sink_retries_total', 'counter', 'Retries per sink, by HTTP status or "network"/"timeout".', perSinkBy('status', (s) => s.retries));
+}
 
+function forward(out: MetricsText, snapshot: RelaySnapshot): void {
+  const { receiver } = snapshot;
   out
-    .value('workers', 'gauge', 'Relay worker processes.', workers)
     .value('forward_connections', 'gauge', 'Open forward-protocol connections.', receiver.connections)
     .value('forward_connections_accepted_total', 'counter', 'Forward connections accepted.', receiver.connectionsAccepted)
     .value('forward_connections_rejected_total', 'counter', 'Forward connections refused at max_connections.', receiver.connectionsRejected)
     .value('forward_connections_closed_total', 'counter', 'Forward connections closed by the relay for a reason (logged).', receiver.connectionsClosedByServer)
+    .value('forward_probes_total', 'counter', 'Connections closed by their peer without sending a byte (TCP health checks; logged at debug).', receiver.probes)
     .value('forward_handshake_failures_total', 'counter', 'Secure-forward handshakes rejected.', receiver.handshakeFailures)
-    .value('forward_tls_failures_total', 'counter', 'TLS handshakes that failed.', receiver.tlsFailures)
+    .value('forward_tls_failures_total', 'counter', 'TLS handshakes that failed after the peer sent something.', receiver.tlsFailures)
     .value('forward_protocol_errors_total', 'counter', 'Connections closed for malformed requests.', receiver.protocolErrors)
     .value('forward_bytes_total', 'counter', 'Bytes received on forward connections.', receiver.bytesReceived)
     .value('forward_messages_total', 'counter', 'Forward requests received.', receiver.messages)
@@ -76,12 +84,20 @@ export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
     .value('forward_acks_total', 'counter', 'Acks sent.', receiver.acks)
     .value('forward_ack_timeouts_total', 'counter', 'Messages not settled within ack_timeout (connection closed, sender retries).', receiver.ackTimeouts)
     .histogram('ack_latency_seconds', 'Time from a message arriving to its settlement (ack).', { buckets: ACK_LATENCY_BUCKETS, ...snapshot.ackLatency });
+}
 
+function pipeline(out: MetricsText, snapshot: RelaySnapshot): void {
+  const { dispatcher } = snapshot;
   out
     .value('in_flight_messages', 'gauge', 'Messages received and not yet settled.', dispatcher.inFlightMessages)
-    .value('in_flight_records', 'gauge', 'Records held by unsettled messages.', dispatcher.inFlightRecords)
     .value('in_flight_bytes', 'gauge', 'Bytes held by unsettled messages.', dispatcher.inFlightBytes)
     .value('backpressure_pauses_total', 'counter', 'Times the in-flight budget filled and input was paused.', dispatcher.saturations)
     .value('messages_abandoned_total', 'counter', 'Messages whose sender disconnected before settlement (it resends).', dispatcher.messagesAbandoned);
+}
+
+/** Every counter of the relay (one process, or the sum of its processes), as Prometheus metrics. */
+export function relayMetrics(snapshot: RelaySnapshot, workers = 1): string {
+  const out = new MetricsText().value('workers', 'gauge', 'Relay processes handling records.', workers);
+  for (const section of [records, sinks, forward, pipeline]) section(out, snapshot);
   return out.render();
 }

@@ -1,4 +1,4 @@
-/** Every counter of one relay process as plain data, and the sum over worker processes. */
+/** Every counter of one relay process as plain data, and the sum over the relay's processes. */
 import type { SinkStats } from '../contract.js';
 import type { ReceiverStats } from '../forward/stats.js';
 import type { DispatcherStats } from '../pipeline/dispatcher.js';
@@ -6,11 +6,11 @@ import type { DeadLetterStats } from '../sinks/dead-letter.js';
 import type { Histogram } from './histogram.js';
 
 /**
- * Every counter of one relay process as plain data: what /metrics renders, and what worker processes send to the
- * primary, which sums them (counters and gauges alike add up across workers).
+ * Every counter of one relay process as plain data: what /metrics renders, and what followers send to the leader,
+ * which sums them with its own (counters and gauges alike add up across processes).
  */
 export interface RelaySnapshot {
-  records: { accepted: Record<string, number>; rejected: Record<string, number>; deviations: Record<string, number> };
+  records: { rejected: Record<string, number>; deviations: Record<string, number> };
   receiver: ReceiverStats & { connections: number };
   dispatcher: DispatcherStats;
   deadLetter: DeadLetterStats;

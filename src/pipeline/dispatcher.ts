@@ -1,8 +1,10 @@
 /** Fans each forward message's records out to the sinks, dead-letters the failed ones, and says when it is settled. */
 import { EventEmitter } from 'node:events';
 import type pino from 'pino';
-import type { DeadLetters, Delivery, FailedRecord, Sink } from '../contract.js';
-import { MessageSettlement } from './settlement.js';
+import type { DeadLetters, Delivery, FailedRecord, Settlement, Sink } from '../contract.js';
+import { countBy } from '../shared/counts.js';
+import { closed, newRecordOutcomes, received, returned, type RecordOutcomes } from './record-outcomes.js';
+import { FanOutSettlement, MessageSettlement } from './settlement.js';
 
 export interface DispatcherOptions {
   sinks: Sink[];
@@ -37,6 +39,11 @@ export interface SubmitOptions {
    * for the records would let about twice as much memory fill up.
    */
   requestBytes?: number;
+  /**
+   * Called once no sink or dead letter holds any of the message's records any more, whether it settled or not
+   * (the receiver frees the request then).
+   */
+  onClosed?: () => void;
 }
 
 export interface DispatcherStats {
@@ -49,7 +56,10 @@ export interface DispatcherStats {
   failures: number;
   /** Records whose log type no sink accepts: dead-lettered as "no_matching_sink". */
   unrouted: number;
+  /** Every record given, and what it ended as (record-outcomes.ts). */
+  records: RecordOutcomes;
   inFlightMessages: number;
+  /** Records of messages whose account is open: received and not yet delivered, dead-lettered or returned. */
   inFlightRecords: number;
   inFlightBytes: number;
   /** How many times the budget filled up (the receiver paused reading). */
@@ -71,6 +81,7 @@ export class Dispatcher extends EventEmitter {
     deliveries: 0,
     failures: 0,
     unrouted: 0,
+    records: newRecordOutcomes(),
     inFlightMessages: 0,
     inFlightRecords: 0,
     inFlightBytes: 0,
@@ -105,42 +116,60 @@ export class Dispatcher extends EventEmitter {
    * threw, the sender abandoned it, shutdown), and then it must not be acked.
    */
   submit(deliveries: Delivery[], failures: FailedRecord[], options: SubmitOptions = {}): Promise<void> {
-    if (this.closing) return Promise.reject(new Error('relay is shutting down'));
+    const logTypes: Record<string, number> = {};
     let pairs = failures.length;
     let bytes = options.requestBytes ?? 0;
     for (const delivery of deliveries) {
       pairs += Math.max(1, this.route(delivery.logType).length);
       bytes += delivery.text.size;
+      countBy(logTypes, delivery.logType);
     }
-    for (const failure of failures) bytes += failure.raw.length;
+    for (const failure of failures) {
+      bytes += failure.raw.length;
+      countBy(logTypes, failure.logType ?? 'unknown');
+    }
+    received(this.stats.records, logTypes);
+    if (this.closing) {
+      returned(this.stats.records, logTypes, 'shutting_down');
+      options.onClosed?.();
+      return Promise.reject(new Error('relay is shutting down'));
+    }
     this.stats.messages++;
     this.stats.deliveries += deliveries.length;
     this.stats.failures += failures.length;
     if (pairs === 0) {
       this.stats.messagesSettled++;
+      options.onClosed?.();
       return Promise.resolve();
     }
 
-    const settlement = new MessageSettlement(pairs, deliveries.length + failures.length, bytes, (closed) => this.release(closed));
+    const settlement = new MessageSettlement(pairs, deliveries.length + failures.length, logTypes, bytes, (account) => {
+      this.release(account);
+      options.onClosed?.();
+    });
     this.hold(settlement);
     this.watch(settlement, options.signal);
 
     let handedOut = 0;
+    /** Dead letters the dispatcher writes itself, noted on the message so they count as dead-lettered records. */
+    const deadLetter = (failure: FailedRecord) => {
+      settlement.deadLettered(failure);
+      this.deadLetter.write(failure, settlement);
+      handedOut++;
+    };
     try {
-      for (const failure of failures) {
-        this.deadLetter.write(failure, settlement);
-        handedOut++;
-      }
+      for (const failure of failures) deadLetter(failure);
       for (const delivery of deliveries) {
         const sinks = this.route(delivery.logType);
         if (sinks.length === 0) {
           this.stats.unrouted++;
           const { logType, tag, source } = delivery;
-          this.deadLetter.write({ reason: 'no_matching_sink', detail: `no sink accepts log type ${logType}`, logType, tag, source, raw: delivery.text.json }, settlement);
-          handedOut++;
+          deadLetter({ reason: 'no_matching_sink', detail: `no sink accepts log type ${logType}`, logType, tag, source, raw: delivery.text.json });
         }
+        // A record sent to several sinks gets its own account, so it counts as dead-lettered once at most.
+        const account: Settlement = sinks.length > 1 ? new FanOutSettlement(settlement) : settlement;
         for (const sink of sinks) {
-          const copy = sink.write(delivery, settlement);
+          const copy = sink.write(delivery, account);
           handedOut++;
           if (copy) this.grow(settlement, copy);
         }
@@ -257,6 +286,7 @@ export class Dispatcher extends EventEmitter {
     this.open.delete(settlement);
     this.stats.inFlightMessages--;
     this.stats.inFlightRecords -= settlement.records;
+    closed(this.stats.records, settlement);
     this.stats.inFlightBytes -= settlement.bytes;
     settlement.promise.then(
       () => this.stats.messagesSettled++,

@@ -1,6 +1,6 @@
 /** Counting by key, for the counters the metrics read. */
 
-/** Adds one to `counts[key]`. */
-export function countBy(counts: Record<string, number>, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1;
+/** Adds `n` (one by default) to `counts[key]`. */
+export function countBy(counts: Record<string, number>, key: string, n = 1): void {
+  counts[key] = (counts[key] ?? 0) + n;
 }

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { duration } from '../shared/units.js';
 import type { LssFormat } from '../zpa/templates.js';
 import type { SimulateOptions } from './simulate.js';
 
 export const SIMULATE_USAGE = `Usage: zpa-relay simulate --to tcp://HOST[:PORT] [options]
 
-Sends realistic ZPA LSS lines to Fluent Bit's tcp inputs, as App Connectors would.
+Sends realistic ZPA LSS lines to Fluent Bit's tcp inputs, as App Connectors would. Exits 0 when every line asked
+for (--count) was sent, or when interrupted without --count; 1 when it gave up (--stall-timeout) or was interrupted
+before sending what --count asked for; 2 on bad arguments.
 
   --to URL            tcp://host[:port] or tls://host[:port]. Without a port, each log type goes to its
                       Fluent Bit port (fluent-bit/README.md); --type all needs it left out.
@@ -13,6 +16,8 @@ Sends realistic ZPA LSS lines to Fluent Bit's tcp inputs, as App Connectors woul
   --format FORMAT     json, csv or tsv (default: json)
   --rate N            lines per second for each log type (default: 10)
   --count N           lines per log type, then exit (default: until interrupted)
+  --stall-timeout T   give up when a log type's lines could not be sent for T (e.g. 30s, 2m; 0: never;
+                      default: 30s)
   --tls               use TLS (implied by tls://)
   --tls-ca FILE       CA certificate (PEM) to verify Fluent Bit's certificate
   --tls-insecure      do not verify the certificate (self-signed test setups)
@@ -34,6 +39,7 @@ export function parseSimulateArgs(args: string[]): SimulateOptions {
       format: { type: 'string', default: 'json' },
       rate: { type: 'string', default: '10' },
       count: { type: 'string' },
+      'stall-timeout': { type: 'string', default: '30s' },
       tls: { type: 'boolean', default: false },
       'tls-ca': { type: 'string' },
       'tls-insecure': { type: 'boolean', default: false },
@@ -53,6 +59,7 @@ export function parseSimulateArgs(args: string[]): SimulateOptions {
     format,
     rate: positive('--rate', values.rate),
     count: values.count === undefined ? undefined : positive('--count', values.count, true),
+    stallTimeoutMs: stallTimeout(values['stall-timeout']),
     tls: useTls
       ? {
           ...(values['tls-ca'] === undefined ? {} : { ca: readFileSync(values['tls-ca']) }),
@@ -71,6 +78,15 @@ function positive(flag: string, text: string, integer = false): number {
     throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${text}`);
   }
   return value;
+}
+
+function stallTimeout(text: string): number {
+  if (text.trim() === '0') return 0;
+  try {
+    return duration.parse(text);
+  } catch {
+    throw new Error(`--stall-timeout must be a duration such as 30s or 2m (0 never gives up), got ${text}`);
+  }
 }
 
 function seed(text: string): number {

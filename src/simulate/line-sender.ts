@@ -55,6 +55,13 @@ export class LineSender {
     });
   }
 
+  /** Stops at once, dropping whatever the socket has not sent yet. */
+  destroy(): void {
+    this.stopped.abort();
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
   private connected(): Promise<Socket> {
     if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
     this.connecting ??= this.reconnect().finally(() => (this.connecting = undefined));

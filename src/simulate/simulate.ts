@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LssGenerator, seededRandom } from '../zpa/generate.js';
@@ -27,6 +28,11 @@ export interface SimulateOptions {
   /** Mix edge-case values into the records (empty, "unset", unicode, int64 max...). */
   edge?: boolean;
   signal?: AbortSignal;
+  /**
+   * Stop the whole run when some log type's lines could not be written for this long (a receiver down or not
+   * reading): milliseconds, default 30 s; 0 waits forever.
+   */
+  stallTimeoutMs?: number;
   /** Connection errors, as they happen; the simulator keeps reconnecting. */
   onError?: (error: Error, logType: string) => void;
   /** Port per log type when `to` has none (default LSS_PORTS). */
@@ -40,11 +46,26 @@ export interface SimulateOptions {
  */
 const BLOCK_CHARS = 64 * 1024;
 
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+export interface SimulateResult {
+  /** Lines the sockets accepted. */
+  sent: number;
+  /** Lines asked for (`count` for every log type) and not sent: interrupted or stalled. 0 without a count. */
+  missing: number;
+  /** Why the run stopped early: a log type whose lines could not be written for `stallTimeoutMs`. */
+  stalled?: string;
+}
+
+/** A write that made no progress for the stall timeout. */
+class Stalled extends Error {}
+
 /**
  * Sends realistic LSS lines (src/zpa/generate.ts) as App Connectors would: one connection per log type, one record
- * per line, at a steady rate, reconnecting after errors. Resolves with the lines the sockets accepted.
+ * per line, at a steady rate, reconnecting after errors. Resolves with the lines the sockets accepted, the lines asked
+ * for that were not sent, and why when it stopped early.
  */
-export async function simulate(options: SimulateOptions): Promise<{ sent: number }> {
+export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const generator = new LssGenerator();
   const known = generator.logTypes();
   const types = options.type === 'all' ? known : [options.type];
@@ -62,6 +83,16 @@ export async function simulate(options: SimulateOptions): Promise<{ sent: number
   const unrouted = types.filter((logType) => portOf(logType) === undefined);
   if (unrouted.length > 0) throw new Error(`no default port for log type ${unrouted.join(', ')}: give one in --to`);
 
+  // One signal for every sender and pacing sleep of this run (16 log types listen on it at once), stopped by the
+  // caller's signal or by the first log type that stalls.
+  const run = new AbortController();
+  setMaxListeners(0, run.signal);
+  const stop = () => run.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stop();
+  const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  let stalled: string | undefined;
+
   const counts = await Promise.all(
     types.map((logType, index) => {
       const port = portOf(logType);
@@ -77,25 +108,58 @@ export async function simulate(options: SimulateOptions): Promise<{ sent: number
         return { text, lines };
       };
       // Aborting also interrupts a sender that is waiting to reconnect.
-      const stop = () => void sender.close();
-      options.signal?.addEventListener('abort', stop, { once: true });
-      return paced(nextBlock, sender, options).finally(() => {
-        options.signal?.removeEventListener('abort', stop);
-        return sender.close();
-      });
+      const close = () => void sender.close();
+      run.signal.addEventListener('abort', close, { once: true });
+      const progress = { sent: 0 };
+      return paced(nextBlock, sender, { ...options, signal: run.signal, stallMs }, progress)
+        .catch((error: Error) => {
+          if (!(error instanceof Stalled)) throw error;
+          sender.destroy(); // a receiver that does not read would hold a graceful close forever
+          stalled ??= `${logType}: nothing could be sent to ${host}:${port} for ${stallMs / 1000} s`;
+          run.abort();
+        })
+        .then(() => progress.sent)
+        .finally(() => {
+          run.signal.removeEventListener('abort', close);
+          return sender.close();
+        });
     }),
   );
-  return { sent: counts.reduce((a, b) => a + b, 0) };
+  options.signal?.removeEventListener('abort', stop);
+  const sent = counts.reduce((a, b) => a + b, 0);
+  const missing = options.count === undefined ? 0 : options.count * types.length - sent;
+  return { sent, missing, ...(stalled === undefined ? {} : { stalled }) };
 }
 
-/** Writes `rate` lines a second; after a stall longer than a second (a reconnect) it resumes the pace, not a burst. */
+/** `write`, or a Stalled error once it has not completed for `ms` (0: never). */
+async function withinStall(write: Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return write;
+  const timer = new AbortController();
+  const expired = sleep(ms, undefined, { signal: timer.signal }).then(
+    () => {
+      if (!signal.aborted) throw new Stalled();
+    },
+    () => undefined,
+  );
+  try {
+    await Promise.race([write, expired]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/**
+ * Writes `rate` lines a second, counting them in `progress`; after a stall longer than a second (a reconnect) it
+ * resumes the pace, not a burst. Throws Stalled when a write has not completed for `stallMs`.
+ */
 async function paced(
   nextBlock: (maxLines: number) => { text: string; lines: number },
   sender: LineSender,
-  options: SimulateOptions,
-): Promise<number> {
-  const { rate, count = Infinity, signal } = options;
-  const aborted = () => signal?.aborted === true;
+  options: SimulateOptions & { signal: AbortSignal; stallMs: number },
+  progress: { sent: number },
+): Promise<void> {
+  const { rate, count = Infinity, signal, stallMs } = options;
+  const aborted = () => signal.aborted;
   const interval = 1000 / rate;
   let start = performance.now();
   let sent = 0;
@@ -111,13 +175,17 @@ async function paced(
       due = 1;
     }
     const block = nextBlock(Math.min(due, count - sent));
+    const write = sender.write(block.text);
+    write.catch(() => undefined); // awaited below; a stall leaves it behind
     try {
-      await sender.write(block.text);
+      await withinStall(write, stallMs, signal);
+      // A write the stall or an abort interrupted may still complete: its lines count only if it does.
+      await write;
     } catch (error) {
-      if (aborted()) break;
+      if (aborted() && !(error instanceof Stalled)) break;
       throw error;
     }
     sent += block.lines;
+    progress.sent = sent;
   }
-  return sent;
 }
