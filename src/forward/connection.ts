@@ -6,7 +6,7 @@ import { decodeEntries, decodeRequest, type ForwardOptions } from './decode.js';
 import { Handshake, type HandshakeConfig } from './handshake.js';
 import type { ForwardEntry, MessageHandler, Peer } from './message.js';
 import { FrameReader } from './frame-reader.js';
-import { releaseBuffer } from '../shared/release-buffer.js';
+import { bigBuffers } from '../shared/buffer-pool.js';
 import { ProtocolError, RawString, decodeRaw, encode } from './msgpack.js';
 import type { ReceiverStats } from './stats.js';
 
@@ -207,7 +207,7 @@ export class ForwardConnection {
         () => {
           if (chunk) this.ack(chunk);
           // Settled: every record is delivered or dead-lettered, so nothing reads them any more.
-          if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
+          if (this.ctx.releaseSettled) for (const buffer of buffers) bigBuffers.give(buffer);
         },
         (error: Error) => this.close(`message not settled: ${error.message}`),
       )
