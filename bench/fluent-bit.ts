@@ -35,6 +35,11 @@ source; nothing of it is in this repository) and, in alternation, against zpa-re
   --repeat R               rounds (default 1)
   --mem-buf-limit 64M      the forward input's Mem_Buf_Limit (default unset)
   --flush SECONDS          [SERVICE] Flush (default 1); --output-workers N: the http output's Workers (default the plugin's)
+  --compression a,b        the HTTP side of both, each its own session per round (default none): none, or gzip (Fluent
+                           Bit's http output Compress gzip, zlib's default level 6; the relay's sink its default, level 1)
+
+At the end, each variant's records per CPU-second against Fluent Bit's forward → http (fluent-bit) in the same run,
+per log type and compression: the ratio of the medians over rounds, and its range over the rounds (round by round).
 
 ACK SEMANTICS DIFFER. Fluent Bit's in_forward acks a message as soon as its records are appended to the input's
 in-memory chunk (plugins/in_forward/fw_prot.c), before any output has sent them; zpa-relay acks only after the sink answered 2xx for every record of
@@ -56,6 +61,7 @@ const { values } = command(USAGE, {
   'mem-buf-limit': { type: 'string' },
   flush: { type: 'string' },
   'output-workers': { type: 'string' },
+  compression: { type: 'string', default: 'none' },
 });
 const binary = values['fluent-bit'];
 if (!binary) {
@@ -68,6 +74,10 @@ const load = loadSettings(values, generator);
 const variants = values.variants.split(',').map((v) => v.trim()) as Variant[];
 for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (known: ${VARIANTS.join(', ')})`);
 const outputWorkers = values['output-workers'] === undefined ? undefined : positive('output-workers', values['output-workers']);
+const COMPRESSIONS = ['none', 'gzip'] as const;
+type Compression = (typeof COMPRESSIONS)[number];
+const compressions = values.compression.split(',').map((c) => c.trim()) as Compression[];
+for (const c of compressions) if (!COMPRESSIONS.includes(c)) throw new Error(`--compression: unknown ${c} (known: ${COMPRESSIONS.join(', ')})`);
 const fluentBitVersion = (() => {
   try {
     return execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 }).split('\n')[0].trim();
@@ -78,17 +88,22 @@ const fluentBitVersion = (() => {
 
 interface Row extends PhaseResult {
   variant: Variant;
+  compression: Compression;
   round: number;
 }
 
 const sink = await CountSink.start();
+const perCpuSecond = (r: Row) => r.records / r.cpu;
+const rowsOf = (variant: Variant, compression: Compression, logType: string) =>
+  rows.filter((r) => r.variant === variant && r.compression === compression && r.logType === logType);
 const phases = new LoadPhases(sink, load);
 
-async function server(variant: Variant): Promise<ServiceProcess> {
+async function server(variant: Variant, compression: Compression): Promise<ServiceProcess> {
   if (variant === 'relay') {
-    return new RelayProcess({ config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: { compression: 'none' } }) });
+    return new RelayProcess({ config: await relayConfig({ sinkUrl: sink.url, listen: { ack_timeout: '120s' }, sink: { compression } }) });
   }
-  return new FluentBitProcess({ binary: binary!, sinkPort: sink.port, parse: variant === 'fluent-bit-parse', memBufLimit: values['mem-buf-limit'], flush: values.flush, outputWorkers });
+  const parse = variant === 'fluent-bit-parse';
+  return new FluentBitProcess({ binary: binary!, sinkPort: sink.port, parse, memBufLimit: values['mem-buf-limit'], flush: values.flush, outputWorkers, gzip: compression === 'gzip' });
 }
 
 const pools = load.types.map((logType) => new MessagePool(logType, 'none', load.recordsPerMessage, { generator }));
@@ -99,23 +114,23 @@ console.log(
   `Fluent Bit vs zpa-relay: ${fluentBitVersion} (${binary}), Node ${process.version}, ${cpus().length} cores; ${load.connections} connections × window ${load.window}, ` +
     `${load.recordsPerMessage} records per message (Format none), ${load.seconds} s per phase + until the sink has every record; variants ${variants.join(', ')}; ` +
     `${load.repeat} round(s); Fluent Bit: http json_lines, Flush ${values.flush ?? '1'}, Mem_Buf_Limit ${values['mem-buf-limit'] ?? 'unset'}, ` +
-    `output workers ${outputWorkers ?? 'default'}; relay: ndjson sink, no compression`,
+    `output workers ${outputWorkers ?? 'default'}; relay: ndjson sink; compression ${compressions.join(', ')}`,
 );
 
 try {
   for (let round = 1; round <= load.repeat && !failed; round++) {
-    for (const variant of variants) {
-      const s = await server(variant);
+    for (const compression of compressions) for (const variant of variants) {
+      const s = await server(variant, compression);
       try {
         await s.start();
         if (round === 1 && s instanceof FluentBitProcess) process.stderr.write(`  ${variant} configuration:\n${s.config().replace(/^/gm, '    ')}\n`);
         if (load.warmup > 0) await phases.run(s, pools[0], { seconds: load.warmup, untilDelivered: true }); // warm-up, not reported
         for (const pool of pools) {
-          const row = { ...(await phases.run(s, pool, { seconds: load.seconds, untilDelivered: true })), variant, round };
+          const row = { ...(await phases.run(s, pool, { seconds: load.seconds, untilDelivered: true })), variant, compression, round };
           rows.push(row);
           failed ||= row.missing > 0;
           process.stderr.write(
-            `  round ${round}, ${variant}, ${row.logType}: ${num(row.records)} records, acked in ${row.ackSeconds.toFixed(1)} s, at the sink in ${row.seconds.toFixed(1)} s ` +
+            `  round ${round}, ${variant}, ${compression}, ${row.logType}: ${num(row.records)} records, acked in ${row.ackSeconds.toFixed(1)} s, at the sink in ${row.seconds.toFixed(1)} s ` +
               `(${num(row.records / row.seconds)}/s, ${num(row.records / row.cpu)} per CPU-s)\n`,
           );
           await sleep(200);
@@ -136,6 +151,7 @@ console.log(
   table<Row>(
     [
       ['variant', (r) => r.variant],
+      ['compression', (r) => r.compression],
       ['round', (r) => String(r.round)],
       ['log type', (r) => r.logType],
       C.bytesPerRecord,
@@ -165,16 +181,39 @@ console.log(
 
 if (load.repeat > 1 || variants.length > 1) {
   console.log('\nmedians over rounds:');
-  for (const logType of load.types) {
-    for (const variant of variants) {
-      const rs = rows.filter((r) => r.variant === variant && r.logType === logType);
-      if (rs.length === 0) continue;
-      const perCpu = rs.map((r) => r.records / r.cpu);
-      console.log(
-        `  ${logType}, ${variant}: ${num(median(rs.map((r) => r.records / r.seconds)))} records/s, ${num(median(perCpu))} records per CPU-s ` +
-          `(range ${range(perCpu)}), peak RSS ${num(median(rs.map((r) => r.peakRss / 1e6)))} MB, ${rs.length} run(s)`,
-      );
+  for (const compression of compressions) {
+    for (const logType of load.types) {
+      for (const variant of variants) {
+        const rs = rowsOf(variant, compression, logType);
+        if (rs.length === 0) continue;
+        const perCpu = rs.map(perCpuSecond);
+        console.log(
+          `  ${logType}, ${compression}, ${variant}: ${num(median(rs.map((r) => r.records / r.seconds)))} records/s, ${num(median(perCpu))} records per CPU-s ` +
+            `(range ${range(perCpu)}), peak RSS ${num(median(rs.map((r) => r.peakRss / 1e6)))} MB, ${rs.length} run(s)`,
+        );
+      }
     }
   }
+}
+
+if (variants.includes('fluent-bit') && variants.length > 1) {
+  console.log("\nrecords per CPU-second against Fluent Bit's forward → http in the same run (median of rounds; range round by round):");
+  const ratios: { [key: string]: string }[] = [];
+  for (const compression of compressions) {
+    for (const logType of load.types) {
+      const base = rowsOf('fluent-bit', compression, logType);
+      const row: { [key: string]: string } = { 'log type': logType, compression };
+      for (const variant of variants.filter((v) => v !== 'fluent-bit')) {
+        const rs = rowsOf(variant, compression, logType);
+        const perRound = rs.flatMap((r) => base.filter((b) => b.round === r.round).map((b) => perCpuSecond(r) / perCpuSecond(b)));
+        if (rs.length === 0 || base.length === 0) continue;
+        const ratio = median(rs.map(perCpuSecond)) / median(base.map(perCpuSecond));
+        row[`${variant} / fluent-bit`] = `${ratio.toFixed(2)}× [${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}]`;
+      }
+      ratios.push(row);
+    }
+  }
+  const columns = Object.keys(ratios[0] ?? {});
+  console.log(table(columns.map((c) => [c, (r: { [key: string]: string }) => r[c] ?? ''] as [string, (r: { [key: string]: string }) => string]), ratios));
 }
 process.exitCode = failed ? 1 : 0;

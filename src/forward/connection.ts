@@ -6,7 +6,7 @@ import { decodeEntries, decodeRequest, type ForwardOptions } from './decode.js';
 import { Handshake, type HandshakeConfig } from './handshake.js';
 import type { ForwardEntry, MessageHandler, Peer } from './message.js';
 import { FrameReader } from './frame-reader.js';
-import { releaseBuffer } from '../shared/release-buffer.js';
+import { bigBuffers } from '../shared/buffer-pool.js';
 import { ProtocolError, RawString, decodeRaw, encode } from './msgpack.js';
 import type { ReceiverStats } from './stats.js';
 
@@ -213,8 +213,11 @@ export class ForwardConnection {
     }
     stats.entries += entries.length;
     const chunk = options.chunk;
+    let released = !this.ctx.releaseSettled;
     const release = () => {
-      if (this.ctx.releaseSettled) for (const buffer of buffers) releaseBuffer(buffer);
+      if (released) return;
+      released = true;
+      for (const buffer of buffers) bigBuffers.give(buffer);
     };
     this.unsettled++;
     const timer = setTimeout(() => {

@@ -1,3 +1,4 @@
+import { bigBuffers } from '../shared/buffer-pool.js';
 import { INCOMPLETE, ObjectScanner, type ByteSource, type FramerLimits } from './msgpack.js';
 
 /** The longest msgpack header: a marker byte and up to 8 bytes of length (ext32: 4 + type). */
@@ -102,7 +103,7 @@ export class FrameReader implements ByteSource {
       frame = chunks[0].subarray(0, size);
       chunks[0] = chunks[0].subarray(size);
     } else {
-      frame = Buffer.allocUnsafe(size);
+      frame = bigBuffers.take(size);
       let filled = 0;
       while (filled < size) {
         const chunk = chunks[used];

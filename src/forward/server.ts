@@ -15,8 +15,8 @@ export interface ForwardServerOptions {
   /** Tests inject the nonce and auth salt of a capture. */
   random?: HandshakeConfig['random'];
   /**
-   * Free each request's memory as soon as its message is settled (see releaseBuffer), instead of at the next full
-   * garbage collection. The handler must then not read a message's entries once its promise resolved: the relay
+   * Give each request's memory back (shared/buffer-pool.ts) as soon as its message is settled, instead of at the next
+   * full garbage collection. The handler must then not read a message's entries once its promise resolved: the relay
    * does not; a test that keeps messages to look at later would read nothing.
    */
   releaseSettled?: boolean;

@@ -206,7 +206,7 @@ export class RecordText {
     return at + bytes.copy(body, at, from, this.end) - offset;
   }
 
-  /** `source`, unless its memory was released (see releaseBuffer): reading it then would silently give nothing. */
+  /** `source`, unless its memory was released (see shared/buffer-pool.ts): reading it then would silently give nothing. */
   private bytes(source: Buffer, end: number): Buffer {
     if (source.length < end) throw new Error('record text read after its request was released (a record used after its ack)');
     return source;

@@ -1,4 +1,5 @@
 /** Frames around records and request bodies written from them: each record's bytes copied once, into the body. */
+import { bigBuffers } from '../shared/buffer-pool.js';
 import type { Delivery, Settlement } from '../contract.js';
 import type { RecordText, TextPart } from '../shared/record-text.js';
 import { base64Length, writeBase64 } from './base64.js';
@@ -56,7 +57,7 @@ export class BodyWriter {
   private offset = 0;
 
   constructor(private readonly size: number) {
-    this.body = Buffer.allocUnsafe(size);
+    this.body = bigBuffers.take(size);
   }
 
   text(part: string): this {

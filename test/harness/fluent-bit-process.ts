@@ -21,6 +21,8 @@ export interface FluentBitOptions {
   flush?: string;
   /** The http output's worker threads (unset: the plugin's default, 2 in v5.1.1). */
   outputWorkers?: number;
+  /** The http output's `Compress gzip` (zlib's default level, 6). */
+  gzip?: boolean;
 }
 
 /** Fluent Bit is one process (its input, engine and output worker threads): the inherited pids() is right. */
@@ -72,6 +74,7 @@ export class FluentBitProcess extends ServiceProcess {
       '    Format      json_lines',
       '    Retry_Limit no_limits',
       ...(o.outputWorkers === undefined ? [] : [`    Workers     ${o.outputWorkers}`]),
+      ...(o.gzip ? ['    Compress    gzip'] : []),
       '',
     ];
     writeFileSync(this.configPath, lines.join('\n'));

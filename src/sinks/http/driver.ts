@@ -8,6 +8,7 @@ import { AUTHORIZATION_FAILED, type Attempt, type TargetRequest } from './reques
 import { backoffDelay, retryAfterMs, type RetryPolicy } from './retry.js';
 import type { Settler } from './settle.js';
 import type { Waits } from './waits.js';
+import { recycleWhenWritten } from './written.js';
 
 /** Errors that happen before a request can have reached the target: retrying them cannot duplicate. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', AUTHORIZATION_FAILED]);
@@ -56,50 +57,60 @@ export class Driver {
     const { encoder, request, settler, retry, logger } = this.parts;
     let items = batch.items;
     let encoded: Encoded | undefined;
+    /** Done with the encoded body (answered, or never sent): its memory goes back to the pool once no socket writes it. */
+    const drop = () => {
+      if (encoded !== undefined) recycleWhenWritten(encoded.sent);
+      encoded = undefined;
+    };
     let attempt = 0;
     let ambiguous = false;
-    while (!this.closed) {
-      const kept = settler.dropAbandoned(items);
-      if (kept.length === 0) return;
-      if (kept !== items) encoded = undefined;
-      items = kept;
-      if (attempt > 0 && ambiguous) this.parts.stats.duplicateRisk += items.length;
-      encoded ??= await encoder.encode(items);
-      const oversize = encoder.oversize(encoded);
-      if (oversize !== undefined) return this.split(batch, items, oversize);
+    try {
+      while (!this.closed) {
+        const kept = settler.dropAbandoned(items);
+        if (kept.length === 0) return;
+        if (kept !== items) drop();
+        items = kept;
+        if (attempt > 0 && ambiguous) this.parts.stats.duplicateRisk += items.length;
+        encoded ??= await encoder.encode(items);
+        const oversize = encoder.oversize(encoded);
+        if (oversize !== undefined) return this.split(batch, items, oversize);
 
-      const result = await request.send(encoded.sent, encoded.path);
-      if (this.closed) return;
-      const verdict = this.judge(result, items, attempt, encoded.sent.length);
-      if (verdict.kind === 'settled') return;
-      if (verdict.kind === 'split') return this.split(batch, items, verdict.why);
-      if (verdict.items !== items) {
-        items = verdict.items;
-        encoded = undefined;
-      }
-      ambiguous = verdict.ambiguous;
-
-      const now = Date.now();
-      const delay = retryAfterMs(verdict.retryAfter, now) ?? backoffDelay(retry, attempt);
-      const ageLeft = batch.createdAt + retry.maxAgeMs - now;
-      if (delay > ageLeft) {
-        // The next attempt would start past max_age. Wait out the age rather than dead-letter early: the sender may
-        // abandon the message meanwhile and resend it later, which beats a dead letter.
-        const left = await this.waitOut(Math.max(0, ageLeft), items);
+        const result = await request.send(encoded.sent, encoded.path);
         if (this.closed) return;
-        const detail = `not delivered after ${attempt + 1} attempts within max_age ${retry.maxAgeMs} ms; last: ${verdict.error}`;
-        if (left.length > 0) settler.fail(left, 'max_age', detail);
-        return;
+        const verdict = this.judge(result, items, attempt, encoded.sent.length);
+        if (verdict.kind === 'settled') return;
+        if (verdict.kind === 'split') return this.split(batch, items, verdict.why);
+        if (verdict.items !== items) {
+          items = verdict.items;
+          drop();
+        }
+        ambiguous = verdict.ambiguous;
+
+        const now = Date.now();
+        const delay = retryAfterMs(verdict.retryAfter, now) ?? backoffDelay(retry, attempt);
+        const ageLeft = batch.createdAt + retry.maxAgeMs - now;
+        if (delay > ageLeft) {
+          // The next attempt would start past max_age. Wait out the age rather than dead-letter early: the sender may
+          // abandon the message meanwhile and resend it later, which beats a dead letter.
+          const left = await this.waitOut(Math.max(0, ageLeft), items);
+          if (this.closed) return;
+          const detail = `not delivered after ${attempt + 1} attempts within max_age ${retry.maxAgeMs} ms; last: ${verdict.error}`;
+          if (left.length > 0) settler.fail(left, 'max_age', detail);
+          return;
+        }
+        const log = attempt === 0 ? logger?.warn.bind(logger) : logger?.debug.bind(logger);
+        log?.({ records: items.length, attempt: attempt + 1, delayMs: delay, error: verdict.error }, 'batch not delivered; retrying');
+        const left = await this.waitOut(delay, items);
+        if (left.length === 0) return;
+        if (left !== items) {
+          items = left;
+          drop();
+        }
+        attempt++;
       }
-      const log = attempt === 0 ? logger?.warn.bind(logger) : logger?.debug.bind(logger);
-      log?.({ records: items.length, attempt: attempt + 1, delayMs: delay, error: verdict.error }, 'batch not delivered; retrying');
-      const left = await this.waitOut(delay, items);
-      if (left.length === 0) return;
-      if (left !== items) {
-        items = left;
-        encoded = undefined;
-      }
-      attempt++;
+    } finally {
+      // Closed mid-attempt, a request may still be writing the body: it is left to the collector.
+      if (!this.closed) drop();
     }
   }
 

@@ -1,6 +1,6 @@
 /** Encoding: records framed by the preset, batches turned into its body and compressed, within the request's size caps. */
 import type { Delivery, Settlement } from '../../contract.js';
-import { releaseBuffer } from '../../shared/release-buffer.js';
+import { bigBuffers } from '../../shared/buffer-pool.js';
 import { itemOf } from '../framing.js';
 import type { HttpSinkConfig } from '../http-config.js';
 import type { BatchItem, Preset } from '../preset.js';
@@ -68,8 +68,8 @@ export class Encoder {
     const sent = await compress(body, this.config.compression, this.config.compression_level);
     if (sent !== body) {
       if (uncompressedBytes > 0) this.ratio = (this.ratio + sent.length / uncompressedBytes) / 2;
-      // Compressed: the body is done with (zlib has called back). Megabytes that would otherwise wait for a full GC.
-      releaseBuffer(body);
+      // Compressed: the body is done with (zlib has called back).
+      bigBuffers.give(body);
     }
     return { sent, uncompressedBytes, path: this.preset.path?.(items) };
   }
