@@ -9,6 +9,8 @@
  * repaired, a prefix and all): on the byte path as a range of the same request, so keeping it allocates nothing.
  * Targets whose own ZPA parsers read LSS lines get it from here.
  */
+import { utf8Write } from './byte-arena.js';
+
 /** Which of a record's texts: the enriched record (`text`) or the line it was read from (`line`). */
 export type TextPart = 'text' | 'line';
 
@@ -17,18 +19,22 @@ export class RecordText {
    * The head is `source[start, end)`, with `edits` applied (a view only): flat triples `from, to, text`, in order,
    * each replacing `source[from, to)` with `text`. `isView`: a range of the received request, whose memory is
    * counted with it. The line is `line[lineStart, lineEnd)`: bytes of the received request, or a text of its own;
-   * undefined for a record that came without one (then its line is its whole text).
+   * undefined for a record that came without one (then its line is its whole text). The tail is `tailText`, or, when
+   * `tailSlab` is set, the UTF-8 bytes `tailSlab[tailStart, tailEnd)` (a ByteArena's).
    */
   private constructor(
     private readonly source: Buffer | string,
     private readonly start: number,
     private readonly end: number,
-    readonly tail: string,
+    private readonly tailText: string,
     private readonly isView: boolean,
     private readonly edits: readonly (number | string)[] | undefined,
     private readonly line: Buffer | string | undefined,
     private readonly lineStart: number,
     private readonly lineEnd: number,
+    private readonly tailSlab?: Buffer,
+    private readonly tailStart = 0,
+    private readonly tailEnd = 0,
   ) {}
 
   /**
@@ -48,14 +54,29 @@ export class RecordText {
     return new RecordText(request, start, end, tail, true, edits, lineStart < 0 ? undefined : request, lineStart, lineEnd);
   }
 
+  /**
+   * A record written as bytes: its head `head[start, end)` with `edits` (`isView`: a range of the received request;
+   * else bytes of its own, in a ByteArena), its tail the bytes `slab[tailStart, tailEnd)`, its line
+   * `line[lineStart, lineEnd)` (see the constructor).
+   */
+  static packed(head: Buffer, start: number, end: number, isView: boolean, edits: readonly (number | string)[] | undefined, slab: Buffer, tailStart: number, tailEnd: number, line: Buffer | string, lineStart: number, lineEnd: number): RecordText {
+    return new RecordText(head, start, end, '', isView, edits, line, lineStart, lineEnd, slab, tailStart, tailEnd);
+  }
+
   /** A whole JSON text from elsewhere (tests, tools): all head, no tail. */
   static of(json: string): RecordText {
     return RecordText.from(json, '');
   }
 
+  /** What the relay appended: the standard fields and the closing brace. */
+  get tail(): string {
+    const slab = this.tailSlab;
+    return slab === undefined ? this.tailText : slab.toString('utf8', this.tailStart, this.tailEnd);
+  }
+
   get head(): Buffer | string {
     const source = this.source;
-    if (typeof source === 'string' || !this.isView) return source;
+    if (typeof source === 'string' || (!this.isView && this.end - this.start === source.length)) return source;
     if (this.edits === undefined) return this.bytes(source, this.end).subarray(this.start, this.end);
     const head = Buffer.allocUnsafe(this.headBytes());
     this.writeHead(head, 0);
@@ -73,7 +94,7 @@ export class RecordText {
 
   /** Exact UTF-8 size of the whole text. */
   get byteLength(): number {
-    return this.headBytes() + Buffer.byteLength(this.tail);
+    return this.headBytes() + (this.tailSlab === undefined ? Buffer.byteLength(this.tailText) : this.tailEnd - this.tailStart);
   }
 
   /**
@@ -82,7 +103,7 @@ export class RecordText {
    * strings (at most 3× off).
    */
   get size(): number {
-    let size = (this.isView ? 0 : this.end - this.start) + this.tail.length;
+    let size = (this.isView ? 0 : this.end - this.start) + (this.tailSlab === undefined ? this.tailText.length : this.tailEnd - this.tailStart);
     const edits = this.edits;
     if (edits !== undefined) for (let i = 2; i < edits.length; i += 3) size += (edits[i] as string).length;
     if (typeof this.line === 'string') size += this.line.length;
@@ -92,7 +113,8 @@ export class RecordText {
   /** Writes the whole text into `body` at `offset`; returns the number of bytes written. */
   writeTo(body: Buffer, offset: number): number {
     const written = this.writeHead(body, offset);
-    return written + utf8Write(body, this.tail, offset + written);
+    const slab = this.tailSlab;
+    return written + (slab === undefined ? utf8Write(body, this.tailText, offset + written) : slab.copy(body, offset + written, this.tailStart, this.tailEnd));
   }
 
   /** UTF-8 size of the whole text (`'text'`) or of the line (`'line'`). */
@@ -139,7 +161,7 @@ export class RecordText {
    * ends and the tail starts a member or closes the object.
    */
   includes(needle: string): boolean {
-    if (this.tail.includes(needle)) return true;
+    if (this.tailSlab === undefined ? this.tailText.includes(needle) : within(this.tailSlab, needle, this.tailStart, this.tailEnd)) return true;
     const source = this.source;
     if (typeof source === 'string') return source.includes(needle, this.start);
     const bytes = this.bytes(source, this.end);
@@ -162,7 +184,7 @@ export class RecordText {
       return;
     }
     const source = this.source;
-    if (typeof source === 'string' || !this.isView) hash.update(source);
+    if (typeof source === 'string') hash.update(source);
     else {
       const bytes = this.bytes(source, this.end);
       const edits = this.edits;
@@ -176,7 +198,7 @@ export class RecordText {
       }
       hash.update(bytes.subarray(from, this.end));
     }
-    if (part === 'line') hash.update(this.tail);
+    if (part === 'line') hash.update(this.tailSlab === undefined ? this.tailText : this.tailSlab.subarray(this.tailStart, this.tailEnd));
   }
 
   private headBytes(): number {
@@ -219,9 +241,4 @@ export class RecordText {
  */
 function within(bytes: Buffer, needle: string, from: number, to: number): boolean {
   return to - from >= needle.length && bytes.subarray(from, to).includes(needle, 0, 'latin1');
-}
-
-/** Buffer#utf8Write: Buffer#write without its argument handling, which costs more than writing a short text. */
-function utf8Write(buf: Buffer, text: string, offset: number): number {
-  return (buf as Buffer & { utf8Write(text: string, offset: number): number }).utf8Write(text, offset);
 }

@@ -1,4 +1,5 @@
 /** Frames around records and request bodies written from them: each record's bytes copied once, into the body. */
+import { utf8Write } from '../shared/byte-arena.js';
 import { bigBuffers } from '../shared/buffer-pool.js';
 import type { Delivery, Settlement } from '../contract.js';
 import type { RecordText, TextPart } from '../shared/record-text.js';
@@ -154,9 +155,4 @@ function isEmptyObject(text: RecordText): boolean {
   if (tail !== -1 && tail !== CLOSE_BRACE) return false;
   const head = firstNonSpace(text.head, 1);
   return head === -1 ? tail === CLOSE_BRACE : head === CLOSE_BRACE;
-}
-
-/** Buffer#utf8Write: Buffer#write without its argument handling, which costs more than writing a short text. */
-function utf8Write(body: Buffer, text: string, offset: number): number {
-  return (body as Buffer & { utf8Write(text: string, offset: number): number }).utf8Write(text, offset);
 }
