@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/** The zpa-relay command line: run the relay, check-config, parse, demo and simulate. */
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

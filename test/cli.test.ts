@@ -1,3 +1,4 @@
+/** The zpa-relay command: help, check-config, demo, running as a service, and several worker processes. */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+/** Configuration loading: defaults, YAML units and secrets, ZPA_RELAY_* overrides, errors naming each bad key. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+/** The Dockerfile: multi-stage, Node 24, unprivileged; its build, replayed, gives a relay that starts healthy. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

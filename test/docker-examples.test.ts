@@ -1,3 +1,4 @@
+/** The deployment examples: compose services, SIEM and Kubernetes configs the relay accepts, the demo SIEM. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+/** The supplied Fluent Bit configs: classic and YAML agree, one input per log type, acks, retries, variables. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -1,3 +1,4 @@
+/** Real Fluent Bit 5.1.1 captures replayed: same records and replies, however the bytes are split into reads. */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';

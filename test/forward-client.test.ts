@@ -1,3 +1,4 @@
+/** A third-party forward client against the receiver: every mode with acks, handshake, user auth, TLS, mTLS. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** Health checks that connect and close without a byte are counted and logged at debug; real faults still warn. */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** A settled message's request memory released at its ack, compressed payloads too, and only when enabled. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';

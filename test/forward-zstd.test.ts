@@ -1,3 +1,4 @@
+/** zstd-compressed forward messages: decompressed, delivered and acked; a zstd bomb stopped at the size limit. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

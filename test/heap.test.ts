@@ -1,3 +1,4 @@
+/** Heap settings: the default flags, the start-up flags workers get, and a two-process relay applying them. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

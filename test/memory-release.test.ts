@@ -1,3 +1,4 @@
+/** The memory release policy: when the relay asks for a memory-reducing garbage collection, and that it runs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryRelease, type Load } from '../src/ops/memory-release.js';

@@ -1,3 +1,4 @@
+/** docs/metrics.md lists exactly the series /metrics serves, each with its type. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

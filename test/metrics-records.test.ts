@@ -1,3 +1,4 @@
+/** Record accounting in /metrics: received = delivered + dead-lettered + returned + in flight at every scrape. */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+/** The whole relay: forward in, SIEM out, acks only after every record is delivered or dead-lettered. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Config } from '../src/config/config.js';

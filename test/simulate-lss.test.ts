@@ -1,3 +1,4 @@
+/** The LSS simulator: lines, formats, per-type ports, reconnects, pacing, TLS, stall timeouts, exit codes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

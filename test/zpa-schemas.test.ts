@@ -1,3 +1,4 @@
+/** The ZPA schemas and LSS templates: sixteen log types, Panther compatibility, errors for malformed files. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,3 +1,4 @@
+/** The relay's configuration: its schema, loading from YAML and ZPA_RELAY_* variables, secrets redacted. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';

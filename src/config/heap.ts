@@ -1,3 +1,4 @@
+/** V8 heap settings of the relay processes: the flags each process sets and those node must start with. */
 import { setFlagsFromString } from 'node:v8';
 import type { Config } from './config.js';
 

@@ -1,3 +1,4 @@
+/** The demo's stand-in SIEM: a loopback HTTP endpoint that keeps the NDJSON records it receives. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';

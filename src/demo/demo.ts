@@ -1,3 +1,4 @@
+/** `zpa-relay demo`: simulated ZPA traffic through the real relay on loopback, and what the SIEM received. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

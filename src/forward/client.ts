@@ -1,3 +1,4 @@
+/** A forward client with acks, and messages encoded as Fluent Bit sends them, for the demo and load tests. */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Packr } from 'msgpackr';

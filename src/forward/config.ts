@@ -1,3 +1,4 @@
+/** The `listen` section: address, secure-forward shared key and users, TLS, and the receiver's limits. */
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { byteSize, duration, readableFile, secret } from '../shared/units.js';

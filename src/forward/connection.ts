@@ -1,3 +1,4 @@
+/** One forward connection: framing, handshake, decoding, decompression, and acks once messages are settled. */
 import { setMaxListeners } from 'node:events';
 import * as zlib from 'node:zlib';
 import type { Socket } from 'node:net';

@@ -1,3 +1,4 @@
+/** Decodes forward requests of all four modes into entries, keeping `{log: str}` lines as undecoded bytes. */
 import { Unpackr, addExtension } from 'msgpackr';
 import { EventTime } from './event-time.js';
 import type { ForwardEntry, LogLine } from './message.js';

@@ -1,3 +1,4 @@
+/** The forward protocol's framing: splits a TCP byte stream into whole msgpack requests. */
 import { bigBuffers } from '../shared/buffer-pool.js';
 import { INCOMPLETE, ObjectScanner, type ByteSource, type FramerLimits } from './msgpack.js';
 

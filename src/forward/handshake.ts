@@ -1,3 +1,4 @@
+/** The secure-forward handshake, server side: HELO, the PING's shared key and user checked, the PONG. */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RawString, encode, type RawValue } from './msgpack.js';
 

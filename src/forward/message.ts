@@ -1,3 +1,4 @@
+/** What the receiver hands the pipeline: a decoded forward message, its entries and peer, and its handler. */
 import type { EventTime } from './event-time.js';
 
 /** Who sent a message: the TCP peer, plus what the secure-forward handshake told us about it. */

@@ -1,3 +1,4 @@
+/** The forward-protocol server over TCP or TLS: accepts connections, pauses for backpressure, stops gracefully. */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';

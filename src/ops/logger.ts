@@ -1,3 +1,4 @@
+/** The relay's logger: JSON lines on stderr, with secrets censored. */
 import pino, { type Logger } from 'pino';
 
 /**

@@ -1,3 +1,4 @@
+/** Metric families rendered in the Prometheus text exposition format. */
 
 type Labels = Record<string, string>;
 

@@ -1,3 +1,4 @@
+/** The ops HTTP endpoints: /metrics for Prometheus, /healthz and /readyz for orchestrators. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -1,3 +1,4 @@
+/** Config value types: durations, byte sizes, secrets from env or file, and readable file paths. */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { z } from 'zod';
 

@@ -1,3 +1,4 @@
+/** The `zpa-relay simulate` command line: its usage text, and its arguments read into simulator options. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { duration } from '../shared/units.js';

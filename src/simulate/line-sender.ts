@@ -1,3 +1,4 @@
+/** Writes blocks of whole lines over TCP or TLS, reconnecting with backoff as an App Connector does. */
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,3 +1,4 @@
+/** The LSS simulator: generated ZPA lines sent at a steady rate to Fluent Bit's tcp input of each log type. */
 import { setMaxListeners } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';

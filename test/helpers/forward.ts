@@ -1,3 +1,4 @@
+/** Forward-protocol test tools: a real receiver, raw socket exchanges, captures, and an independent decoder. */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
