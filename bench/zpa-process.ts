@@ -1,16 +1,21 @@
 /** Parse + classify + validate + enrich throughput per log type: records per CPU-second through the ZpaProcessor. */
 import { Unpackr, Packr } from 'msgpackr';
-import { LssGenerator, loadSchemas, seededRandom, ZpaProcessor, type LssFormat } from '../src/zpa/index.js';
+import { ConfiguredTemplates } from '../src/zpa/configured-templates.js';
+import { LssGenerator, loadSchemas, loadTemplates, seededRandom, ZpaProcessor, type LssFormat } from '../src/zpa/index.js';
 import { type Outcome, isFailure } from '../src/contract.js';
 import { command, positive } from '../test/harness/command.js';
 import { recordsPerCpuSecond } from '../test/harness/cpu-rate.js';
+import { variantCorpus } from '../test/helpers/lss-variants.js';
 
 const USAGE = `
 npm run bench:zpa -- [seconds per case, default 1] [log type ...]        (node dist/bench/zpa-process.js)
 
 Records per CPU-second (the median of five windows) through the ZpaProcessor, per log type: \`Format none\` JSON lines
 as the relay gets them (UTF-8 bytes, processBytes: the dominant path; also with outcomes held as batches hold them)
-and as strings, CSV lines, and \`Format json\` records; beside them JSON.parse alone over the same lines.
+and as strings, CSV lines, and \`Format json\` records; beside them JSON.parse alone over the same lines. Then the
+variant corpus of the tests (every log type in JSON, CSV and TSV through random Log Stream Content variants: printf
+widths, time renderings, reordered and missing fields, configured templates) as bytes, beside the default templates'
+JSON lines of the same log types.
 `;
 
 const [secondsText, ...only] = command(USAGE, {}, true).positionals;
@@ -87,3 +92,13 @@ for (const logType of generator.logTypes()) {
 console.log(`records per CPU-second (median of 5 windows), ${seconds}s per case, Node ${process.version}`);
 console.log(`${'log type'.padEnd(34)} ${'JSON line as bytes'.padEnd(22)}  ${`bytes, ${HELD / 1000}k held`.padEnd(22)}  ${'JSON line as string'.padEnd(22)}  ${'Format none CSV'.padEnd(22)}  ${'Format json (object)'.padEnd(22)}  JSON.parse only`);
 for (const r of rows) console.log(r);
+
+// The variant corpus: each line read as bytes under its tag, by a processor given the corpus's templates.
+const defaults = loadTemplates();
+const corpus = variantCorpus({ schemas, defaults, generator, variantsPerFormat: 4, linesPerVariant: 40, baseMs: BASE_TIME, seed: 20260305 });
+const configured = new ZpaProcessor(schemas, { templates: ConfiguredTemplates.compile(corpus.templates, schemas, defaults) });
+const variantLines = corpus.lines.map(({ tag, line }) => ({ bytes: Buffer.from(line), ctx: { ...ctx, tag } }));
+const variants = measure(variantLines, ({ bytes, ctx: lineCtx }) => configured.processBytes(bytes, 0, bytes.length, lineCtx));
+const plainLines = generator.logTypes().flatMap((logType) => records(logType, 'json').slice(0, 160).map((r) => Buffer.from(r.log as string)));
+const plain = measure(plainLines, processBytes);
+console.log(`\nall 16 log types, as bytes: default templates' JSON lines ${Math.round(plain.perSecond / 1000)} k/s (${plainLines.length} lines); the variant corpus ${Math.round(variants.perSecond / 1000)} k/s (${variantLines.length} lines, ${variants.rejected} dead letters)`);

@@ -38,6 +38,20 @@ describe('BufferPool', () => {
     assert.equal(pool.held, 2 * MiB);
   });
 
+  it('clear lets go of every free buffer at once, used or not: the next take is a fresh allocation', () => {
+    const pool = new BufferPool(16 * MiB, 60_000);
+    const first = pool.take(MiB);
+    first.fill(9);
+    pool.give(first);
+    assert.equal(pool.held, MiB);
+    pool.clear();
+    assert.equal(pool.held, 0);
+    const next = pool.take(MiB);
+    assert.equal(pool.held, 0);
+    pool.give(next);
+    assert.equal(pool.held, MiB, 'and the pool goes on being used');
+  });
+
   it('a free buffer more than twice the size asked for is not used: a fresh one is', () => {
     const pool = new BufferPool(16 * MiB, 60_000);
     pool.give(pool.take(4 * MiB));

@@ -16,11 +16,11 @@ import { configSchema } from '../src/config/config.js';
 import { EventTime } from '../src/forward/event-time.js';
 import { ForwardClient, encodeForwardMessage } from '../src/forward/client.js';
 import { Relay } from '../src/relay.js';
-import { LSS_FORMATS, LssGenerator, loadSchemas, loadTemplates, seededRandom, type LogSchema } from '../src/zpa/index.js';
+import { LssGenerator, loadSchemas, loadTemplates } from '../src/zpa/index.js';
 import { JsonScanner, Members } from '../src/zpa/json-scan.js';
 import { compileTimeFormat } from '../src/zpa/time.js';
 import { HttpTarget } from './helpers/http-target.js';
-import { lineOf, variant, type Expected, type Variant } from './helpers/lss-variants.js';
+import { variantCorpus, type Expected } from './helpers/lss-variants.js';
 
 const VARIANTS_PER_FORMAT = 4;
 const LINES_PER_VARIANT = 53;
@@ -33,55 +33,6 @@ const generator = new LssGenerator(schemas, defaults);
 /** Deviations a line may carry: what its variant does differently from the schema, never a misread value. */
 const DECLARED = new Set(['missing_required', 'event_time', 'key_name']);
 const UNDECLARED = new Set([...DECLARED, 'time_format', 'number_format', 'bare_value']);
-
-interface Line {
-  variant: Variant;
-  tag: string;
-  marker: string;
-  expected: Map<string, Expected>;
-}
-
-/** The string field that identifies a line: the first the default template prints. */
-function markerOf(schema: LogSchema, available: Set<string>): string {
-  return schema.fields.find((f) => f.type === 'string' && available.has(f.name) && f.name !== 'ConnectionID')!.name;
-}
-
-function corpus(): { lines: Line[]; sends: Map<string, string[]>; templates: Record<string, { format: string; content: string; log_type: string }> } {
-  const random = seededRandom(20260305);
-  const lines: Line[] = [];
-  const sends = new Map<string, string[]>();
-  const templates: Record<string, { format: string; content: string; log_type: string }> = {};
-  let n = 0;
-  for (const logType of generator.logTypes()) {
-    const schema = schemas.byId.get(logType)!;
-    const available = new Set(generator.record(logType, 'json', random, { baseTime: BASE }).values.keys());
-    const marker = markerOf(schema, available);
-    for (const format of LSS_FORMATS) {
-      for (let k = 0; k < VARIANTS_PER_FORMAT; k++) {
-        const v = variant(`v${n++}`, schema, format, defaults, available, marker, random);
-        const tag = v.configured ? `lss.${v.id}` : v.eventType ? 'lss.untagged' : `zpa.${logType}`;
-        if (v.configured) templates[tag] = { format, content: v.content, log_type: logType };
-        for (let i = 0; i < LINES_PER_VARIANT; i++) {
-          const { values } = generator.record(logType, 'json', random, { baseTime: BASE });
-          const times = new Map<string, number>();
-          for (const [key, text] of values) {
-            const field = schema.byKey.get(key);
-            if (field?.type !== 'timestamp' || text === '') continue;
-            const ms = field.timeFormats[0].parse(text);
-            // Below what the generated text holds, microseconds of its own: an epoch in µs prints them.
-            times.set(key, ms * 1000 + Math.floor(random() * (text.includes('.') ? 1000 : 1_000_000)));
-          }
-          const id = `mark-${v.id}-${i}`;
-          values.set(marker, id);
-          const { line, expected } = lineOf(v, values, times);
-          lines.push({ variant: v, tag, marker: id, expected });
-          sends.set(tag, [...(sends.get(tag) ?? []), line]);
-        }
-      }
-    }
-  }
-  return { lines, sends, templates };
-}
 
 /** Each member's raw value token, by key: big integers compared digit for digit. */
 function tokens(json: string): Map<string, string> {
@@ -121,7 +72,7 @@ function assertValue(expected: Expected, token: string | undefined, format: stri
 }
 
 test(`the variant corpus (${16 * 3 * VARIANTS_PER_FORMAT * LINES_PER_VARIANT} lines): through the relay over TCP, every line delivered once, typed, its time right; nothing dead-lettered`, async (t) => {
-  const { lines, sends, templates } = corpus();
+  const { lines, sends, templates } = variantCorpus({ schemas, defaults, generator, variantsPerFormat: VARIANTS_PER_FORMAT, linesPerVariant: LINES_PER_VARIANT, baseMs: BASE, seed: 20260305 });
   assert.ok(lines.length >= 10_000, `${lines.length} lines`);
   const target = await HttpTarget.create();
   const deadLetterPath = path.join(mkdtempSync(path.join(tmpdir(), 'zpa-corpus-')), 'dead.ndjson');

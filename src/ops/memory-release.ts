@@ -14,6 +14,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { bigBuffers } from '../shared/buffer-pool.js';
 
 /** The in-flight load a release decision reads. */
 export interface Load {
@@ -96,6 +97,8 @@ export class MemoryRelease {
     this.active = false;
     this.releases.push(why);
     const started = performance.now();
+    // The pool's free buffers too: kept for the next burst, they would hold its memory until 10 s without work.
+    bigBuffers.clear();
     this.collect();
     this.onRelease(why, performance.now() - started);
   }

@@ -86,6 +86,11 @@ export class BufferPool {
       this.used = false;
       return;
     }
+    this.clear();
+  }
+
+  /** Lets go of every free buffer now (a burst is over: see ops/memory-release.ts). */
+  clear(): void {
     for (const memory of this.free) release(memory);
     this.free.length = 0;
     this.freeBytes = 0;
@@ -110,7 +115,7 @@ function release(memory: Transferable): void {
 }
 
 /**
- * The process's pool for requests and bodies: up to 64 MiB kept for reuse, all of it let go after 10 s without a
+ * The process's pool for requests and bodies: up to 16 MiB kept for reuse, all of it let go after 10 s without a
  * request or body needing one.
  */
-export const bigBuffers = new BufferPool(64 * 1024 * 1024, 10_000);
+export const bigBuffers = new BufferPool(16 * 1024 * 1024, 10_000);

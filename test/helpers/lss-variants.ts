@@ -6,7 +6,7 @@
  * here, apart from the relay's reader) and says, per field, what the relay must deliver. Test code only.
  */
 import { compileTimeFormat } from '../../src/zpa/time.js';
-import type { FieldSpec, LogSchema, LssFormat, TemplateSet } from '../../src/zpa/index.js';
+import { LSS_FORMATS, seededRandom, type FieldSpec, type LogSchema, type LssFormat, type LssGenerator, type SchemaSet, type TemplateSet } from '../../src/zpa/index.js';
 
 type Random = () => number;
 
@@ -219,4 +219,70 @@ export function lineOf(v: Variant, values: ReadonlyMap<string, string>, times: R
   });
   const body = v.format === 'json' ? `{${printed.join(',')}${v.eventType ? `,"EventType":"${v.logType}"` : ''}}` : printed.join(v.format === 'tsv' ? '\t' : ',');
   return { line: v.prefix + body, expected };
+}
+
+/** One line of a variant corpus: its variant, the tag it is sent under, its marker value and what it must deliver. */
+export interface CorpusLine {
+  variant: Variant;
+  tag: string;
+  marker: string;
+  line: string;
+  expected: Map<string, Expected>;
+}
+
+export interface CorpusOptions {
+  schemas: SchemaSet;
+  defaults: TemplateSet;
+  generator: LssGenerator;
+  variantsPerFormat: number;
+  linesPerVariant: number;
+  /** The generator's base time: every line's times are this, or a little before. */
+  baseMs: number;
+  seed: number;
+}
+
+/** The string field that identifies a line: the first the default template prints. */
+function markerOf(schema: LogSchema, available: Set<string>): string {
+  return schema.fields.find((f) => f.type === 'string' && available.has(f.name) && f.name !== 'ConnectionID')!.name;
+}
+
+/**
+ * Lines printed through random template variants of every log type in JSON, CSV and TSV, as `zpa.templates` would
+ * configure them: the lines in order, the lines per tag, and the templates the relay is given (its `zpa.templates`).
+ */
+export function variantCorpus(o: CorpusOptions): { lines: CorpusLine[]; sends: Map<string, string[]>; templates: Record<string, { format: LssFormat; content: string; log_type: string }> } {
+  const random = seededRandom(o.seed);
+  const lines: CorpusLine[] = [];
+  const sends = new Map<string, string[]>();
+  const templates: Record<string, { format: LssFormat; content: string; log_type: string }> = {};
+  let n = 0;
+  for (const logType of o.generator.logTypes()) {
+    const schema = o.schemas.byId.get(logType)!;
+    const available = new Set(o.generator.record(logType, 'json', random, { baseTime: o.baseMs }).values.keys());
+    const marker = markerOf(schema, available);
+    for (const format of LSS_FORMATS) {
+      for (let k = 0; k < o.variantsPerFormat; k++) {
+        const v = variant(`v${n++}`, schema, format, o.defaults, available, marker, random);
+        const tag = v.configured ? `lss.${v.id}` : v.eventType ? 'lss.untagged' : `zpa.${logType}`;
+        if (v.configured) templates[tag] = { format, content: v.content, log_type: logType };
+        for (let i = 0; i < o.linesPerVariant; i++) {
+          const { values } = o.generator.record(logType, 'json', random, { baseTime: o.baseMs });
+          const times = new Map<string, number>();
+          for (const [key, text] of values) {
+            const field = schema.byKey.get(key);
+            if (field?.type !== 'timestamp' || text === '') continue;
+            const ms = field.timeFormats[0].parse(text);
+            // Below what the generated text holds, microseconds of its own: an epoch in µs prints them.
+            times.set(key, ms * 1000 + Math.floor(random() * (text.includes('.') ? 1000 : 1_000_000)));
+          }
+          const id = `mark-${v.id}-${i}`;
+          values.set(marker, id);
+          const { line, expected } = lineOf(v, values, times);
+          lines.push({ variant: v, tag, marker: id, line, expected });
+          sends.set(tag, [...(sends.get(tag) ?? []), line]);
+        }
+      }
+    }
+  }
+  return { lines, sends, templates };
 }
