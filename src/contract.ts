@@ -7,6 +7,9 @@
  */
 import type { RecordText } from './shared/record-text.js';
 
+/** The log type of a dead letter delivered to a sink (`dead_letter.sink`) as a record of its own. */
+export const DEAD_LETTER_LOG_TYPE = 'ZpaRelay.DeadLetter';
+
 /** Where a record came from: the same for every record of one forward message. */
 export interface RecordContext {
   /** Fluent Bit tag of the forward message, e.g. `zpa.user-activity`. */

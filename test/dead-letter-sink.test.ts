@@ -66,7 +66,11 @@ describe('dead letters delivered to a sink', () => {
       assert.equal(written.sink, 'siem');
       assert.equal(written.log_type, 'ZpaRelay.DeadLetter');
       assert.equal((JSON.parse(written.raw as string) as Record<string, string>).raw, NOT_ZPA, 'the dead letter the sink refused, raw line and all');
-      assert.match(relayMetrics(snapshotOf(relay)), /zpa_relay_dead_letters_fell_back_total 1/);
+      const metrics = relayMetrics(snapshotOf(relay));
+      assert.match(metrics, /zpa_relay_dead_letters_fell_back_total 1/);
+      // One record received, one dead-lettered: the dead letter the sink refused is not a second one.
+      assert.match(metrics, /zpa_relay_records_received_total\{log_type="unknown"\} 1\n/);
+      assert.deepEqual(metrics.match(/^zpa_relay_records_dead_lettered_total\{.*$/gm), ['zpa_relay_records_dead_lettered_total{log_type="unknown",reason="unparsable"} 1']);
     } finally {
       await stop();
       await target.stop();

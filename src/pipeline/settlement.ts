@@ -1,5 +1,5 @@
 /** The settlement accounts of a forward message and of a record sent to several sinks, and what each record ended as. */
-import type { DeadLetters, FailedRecord, Settlement } from '../contract.js';
+import { DEAD_LETTER_LOG_TYPE, type DeadLetters, type FailedRecord, type Settlement } from '../contract.js';
 import { countBy } from '../shared/counts.js';
 
 /** Why a message was not acked: its sender gave up waiting, or a record could not be settled. */
@@ -111,12 +111,14 @@ export class FanOutSettlement implements Settlement {
 
 /**
  * The dead letters as sinks must see them: each one a sink writes is noted on the record's settlement first, so the
- * record counts as dead-lettered rather than delivered. (The dispatcher notes its own dead letters itself.)
+ * record counts as dead-lettered rather than delivered. (The dispatcher notes its own dead letters itself.) A dead
+ * letter that the dead-letter sink gave up on is not noted again: its record was counted when it became one.
  */
 export function noteDeadLetters(deadLetters: DeadLetters): DeadLetters {
   return {
     write(record, settlement) {
-      if (settlement instanceof MessageSettlement || settlement instanceof FanOutSettlement) settlement.deadLettered(record);
+      const counted = record.logType === DEAD_LETTER_LOG_TYPE;
+      if (!counted && (settlement instanceof MessageSettlement || settlement instanceof FanOutSettlement)) settlement.deadLettered(record);
       deadLetters.write(record, settlement);
     },
     close: () => deadLetters.close(),

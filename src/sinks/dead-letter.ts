@@ -2,7 +2,7 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { LineWriter } from './line-writer.js';
-import type { DeadLetters, Delivery, FailedRecord, Settlement, Sink } from '../contract.js';
+import { DEAD_LETTER_LOG_TYPE, type DeadLetters, type Delivery, type FailedRecord, type Settlement, type Sink } from '../contract.js';
 import { countBy } from '../shared/counts.js';
 import { RecordText } from '../shared/record-text.js';
 
@@ -23,8 +23,6 @@ export const deadLetterConfigSchema = z
   .strict();
 export type DeadLetterConfig = z.output<typeof deadLetterConfigSchema>;
 
-/** The log type of dead letters delivered to a sink. */
-export const DEAD_LETTER_LOG_TYPE = 'ZpaRelay.DeadLetter';
 
 export interface DeadLetterStats {
   /** Dead letters written to the file. */

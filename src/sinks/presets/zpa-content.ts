@@ -12,7 +12,7 @@
  * - Microsoft Sentinel reads every type from one table (`ZPA_CL`): see the sentinel preset.
  */
 import { z } from 'zod';
-import { DEAD_LETTER_LOG_TYPE } from '../dead-letter.js';
+import { DEAD_LETTER_LOG_TYPE } from '../../contract.js';
 
 export interface ZpaContent {
   /** Datadog pipeline's `EventType` (its service), where it has one. */
