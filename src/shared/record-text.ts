@@ -74,6 +74,17 @@ export class RecordText {
     return slab === undefined ? this.tailText : slab.toString('utf8', this.tailStart, this.tailEnd);
   }
 
+  /** The code of the tail's first character that is not whitespace, or -1: read where the tail lies, not decoded. */
+  tailFirstNonSpace(): number {
+    const slab = this.tailSlab;
+    const n = slab === undefined ? this.tailText.length : this.tailEnd - this.tailStart;
+    for (let i = 0; i < n; i++) {
+      const code = slab === undefined ? this.tailText.charCodeAt(i) : slab[this.tailStart + i];
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return code;
+    }
+    return -1;
+  }
+
   get head(): Buffer | string {
     const source = this.source;
     if (typeof source === 'string' || (!this.isView && this.end - this.start === source.length)) return source;

@@ -151,7 +151,7 @@ function firstNonSpace(text: Buffer | string, from: number): number {
  * relay appends, when there are any, open its tail: then it is not, and the head need not be looked at.
  */
 function isEmptyObject(text: RecordText): boolean {
-  const tail = firstNonSpace(text.tail, 0);
+  const tail = text.tailFirstNonSpace();
   if (tail !== -1 && tail !== CLOSE_BRACE) return false;
   const head = firstNonSpace(text.head, 1);
   return head === -1 ? tail === CLOSE_BRACE : head === CLOSE_BRACE;

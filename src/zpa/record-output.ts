@@ -8,10 +8,12 @@ import { skipWhitespace } from './json-scan.js';
 import type { RecordCheck } from './record-check.js';
 
 /**
- * Where records read from bytes keep what is theirs: the tail, and the head when a value was coerced. One per process
- * (the processor is synchronous); 64 KiB slabs hold a few hundred tails each.
+ * Where records read from bytes keep what is theirs: the tail, and the head when many values were coerced. One per
+ * process (the processor is synchronous). A slab lives as long as its longest-waiting record, and the in-flight budget
+ * counts only each record's own bytes of it: 8 KiB slabs (a few dozen tails each) keep what a stuck record holds
+ * beyond its own small, and still spare the collector thousands of strings.
  */
-const arena = new ByteArena(64 * 1024);
+const arena = new ByteArena(8 * 1024);
 
 /** Up to this many coerced values, a record read from bytes stays a view of them with its edits. */
 const MAX_VIEW_EDITS = 4;
