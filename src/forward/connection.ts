@@ -214,11 +214,10 @@ export class ForwardConnection {
     }
     stats.entries += entries.length;
     const chunk = options.chunk;
-    let released = !this.ctx.releaseSettled;
+    // Called when the dispatcher is done with the records, and again once settled: a buffer given back twice is
+    // ignored the second time (detached by the first).
     const release = () => {
-      if (released) return;
-      released = true;
-      for (const buffer of buffers) bigBuffers.give(buffer);
+      if (this.ctx.releaseSettled) for (const buffer of buffers) bigBuffers.give(buffer);
     };
     this.unsettled++;
     const timer = setTimeout(() => {
