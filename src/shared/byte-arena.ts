@@ -21,7 +21,23 @@ export class ByteArena {
     this.slab = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, bytes));
     this.pos = 0;
   }
+
+  /** Writes `text` as UTF-8; returns where it starts in `slab` (it ends at `pos`). */
+  put(text: string): number {
+    this.reserve(text.length * 3);
+    const start = this.pos;
+    this.pos += utf8Write(this.slab, text, start);
+    return start;
+  }
 }
+
+/**
+ * Where records keep what is theirs: the appended fields, and the head when many values were coerced. One per process
+ * (records are made synchronously). A slab lives as long as its longest-waiting record, and the in-flight budget
+ * counts only each record's own bytes of it: 8 KiB slabs (a few dozen tails each) keep what a stuck record holds
+ * beyond its own small, and still spare the collector thousands of strings.
+ */
+export const recordArena = new ByteArena(8 * 1024);
 
 /** Buffer#utf8Write: Buffer#write without its argument handling, which costs more than writing a short text. */
 export function utf8Write(buf: Buffer, text: string, offset: number): number {

@@ -9,7 +9,7 @@
  * repaired, a prefix and all): on the byte path as a range of the same request, so keeping it allocates nothing.
  * Targets whose own ZPA parsers read LSS lines get it from here.
  */
-import { utf8Write } from './byte-arena.js';
+import { recordArena, utf8Write } from './byte-arena.js';
 
 /** Which of a record's texts: the enriched record (`text`) or the line it was read from (`line`). */
 export type TextPart = 'text' | 'line';
@@ -19,22 +19,22 @@ export class RecordText {
    * The head is `source[start, end)`, with `edits` applied (a view only): flat triples `from, to, text`, in order,
    * each replacing `source[from, to)` with `text`. `isView`: a range of the received request, whose memory is
    * counted with it. The line is `line[lineStart, lineEnd)`: bytes of the received request, or a text of its own;
-   * undefined for a record that came without one (then its line is its whole text). The tail is `tailText`, or, when
-   * `tailSlab` is set, the UTF-8 bytes `tailSlab[tailStart, tailEnd)` (a ByteArena's).
+   * undefined for a record that came without one (then its line is its whole text). The tail is the UTF-8 bytes
+   * `tailSlab[tailStart, tailEnd)`, written into the record arena (shared/byte-arena.ts) when the record is made: a
+   * record waiting for its batch holds no string of its own.
    */
   private constructor(
     private readonly source: Buffer | string,
     private readonly start: number,
     private readonly end: number,
-    private readonly tailText: string,
     private readonly isView: boolean,
     private readonly edits: readonly (number | string)[] | undefined,
     private readonly line: Buffer | string | undefined,
     private readonly lineStart: number,
     private readonly lineEnd: number,
-    private readonly tailSlab?: Buffer,
-    private readonly tailStart = 0,
-    private readonly tailEnd = 0,
+    private readonly tailSlab: Buffer,
+    private readonly tailStart: number,
+    private readonly tailEnd: number,
   ) {}
 
   /**
@@ -42,7 +42,8 @@ export class RecordText {
    * `line[lineStart, lineEnd)`, bytes of the received request.
    */
   static from(head: Buffer | string, tail: string, line?: Buffer | string, lineStart = 0, lineEnd = line?.length ?? 0): RecordText {
-    return new RecordText(head, 0, head.length, tail, false, undefined, line, lineStart, lineEnd);
+    const tailStart = recordArena.put(tail);
+    return new RecordText(head, 0, head.length, false, undefined, line, lineStart, lineEnd, recordArena.slab, tailStart, recordArena.pos);
   }
 
   /**
@@ -51,16 +52,20 @@ export class RecordText {
    * subarrays: a Buffer view costs more heap than the tail, for every record waiting for its batch.
    */
   static view(request: Buffer, start: number, end: number, tail: string, edits?: readonly (number | string)[], lineStart = -1, lineEnd = -1): RecordText {
-    return new RecordText(request, start, end, tail, true, edits, lineStart < 0 ? undefined : request, lineStart, lineEnd);
+    const tailStart = recordArena.put(tail);
+    return new RecordText(request, start, end, true, edits, lineStart < 0 ? undefined : request, lineStart, lineEnd, recordArena.slab, tailStart, recordArena.pos);
   }
 
   /**
-   * A record written as bytes: its head `head[start, end)` with `edits` (`isView`: a range of the received request;
-   * else bytes of its own, in a ByteArena), its tail the bytes `slab[tailStart, tailEnd)`, its line
-   * `line[lineStart, lineEnd)` (see the constructor).
+   * This record with its head written into the record arena, edits applied: for a head of many edits, which would
+   * cost more to write into each body piece by piece than this one copy.
    */
-  static packed(head: Buffer, start: number, end: number, isView: boolean, edits: readonly (number | string)[] | undefined, slab: Buffer, tailStart: number, tailEnd: number, line: Buffer | string, lineStart: number, lineEnd: number): RecordText {
-    return new RecordText(head, start, end, '', isView, edits, line, lineStart, lineEnd, slab, tailStart, tailEnd);
+  compacted(): RecordText {
+    const bytes = this.headBytes();
+    recordArena.reserve(bytes);
+    const start = recordArena.pos;
+    recordArena.pos += this.writeHead(recordArena.slab, start);
+    return new RecordText(recordArena.slab, start, recordArena.pos, false, undefined, this.line, this.lineStart, this.lineEnd, this.tailSlab, this.tailStart, this.tailEnd);
   }
 
   /** A whole JSON text from elsewhere (tests, tools): all head, no tail. */
@@ -70,16 +75,14 @@ export class RecordText {
 
   /** What the relay appended: the standard fields and the closing brace. */
   get tail(): string {
-    const slab = this.tailSlab;
-    return slab === undefined ? this.tailText : slab.toString('utf8', this.tailStart, this.tailEnd);
+    return this.tailSlab.toString('utf8', this.tailStart, this.tailEnd);
   }
 
   /** The code of the tail's first character that is not whitespace, or -1: read where the tail lies, not decoded. */
   tailFirstNonSpace(): number {
     const slab = this.tailSlab;
-    const n = slab === undefined ? this.tailText.length : this.tailEnd - this.tailStart;
-    for (let i = 0; i < n; i++) {
-      const code = slab === undefined ? this.tailText.charCodeAt(i) : slab[this.tailStart + i];
+    for (let i = this.tailStart; i < this.tailEnd; i++) {
+      const code = slab[i];
       if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return code;
     }
     return -1;
@@ -105,16 +108,16 @@ export class RecordText {
 
   /** Exact UTF-8 size of the whole text. */
   get byteLength(): number {
-    return this.headBytes() + (this.tailSlab === undefined ? Buffer.byteLength(this.tailText) : this.tailEnd - this.tailStart);
+    return this.headBytes() + this.tailEnd - this.tailStart;
   }
 
   /**
    * Memory this record holds of its own, cheaply: the tail, the edits' texts, the head unless it is a view of the
-   * request (counted with the request), and the line unless it is one too. Bytes of a byte head, UTF-16 units of
-   * strings (at most 3× off).
+   * request (counted with the request), and the line unless it is one too. Bytes of a byte head and of the tail,
+   * UTF-16 units of strings (at most 3× off).
    */
   get size(): number {
-    let size = (this.isView ? 0 : this.end - this.start) + (this.tailSlab === undefined ? this.tailText.length : this.tailEnd - this.tailStart);
+    let size = (this.isView ? 0 : this.end - this.start) + this.tailEnd - this.tailStart;
     const edits = this.edits;
     if (edits !== undefined) for (let i = 2; i < edits.length; i += 3) size += (edits[i] as string).length;
     if (typeof this.line === 'string') size += this.line.length;
@@ -124,8 +127,7 @@ export class RecordText {
   /** Writes the whole text into `body` at `offset`; returns the number of bytes written. */
   writeTo(body: Buffer, offset: number): number {
     const written = this.writeHead(body, offset);
-    const slab = this.tailSlab;
-    return written + (slab === undefined ? utf8Write(body, this.tailText, offset + written) : slab.copy(body, offset + written, this.tailStart, this.tailEnd));
+    return written + this.tailSlab.copy(body, offset + written, this.tailStart, this.tailEnd);
   }
 
   /** UTF-8 size of the whole text (`'text'`) or of the line (`'line'`). */
@@ -172,7 +174,7 @@ export class RecordText {
    * ends and the tail starts a member or closes the object.
    */
   includes(needle: string): boolean {
-    if (this.tailSlab === undefined ? this.tailText.includes(needle) : within(this.tailSlab, needle, this.tailStart, this.tailEnd)) return true;
+    if (within(this.tailSlab, needle, this.tailStart, this.tailEnd)) return true;
     const source = this.source;
     if (typeof source === 'string') return source.includes(needle, this.start);
     const bytes = this.bytes(source, this.end);
@@ -209,7 +211,7 @@ export class RecordText {
       }
       hash.update(bytes.subarray(from, this.end));
     }
-    if (part === 'line') hash.update(this.tailSlab === undefined ? this.tailText : this.tailSlab.subarray(this.tailStart, this.tailEnd));
+    if (part === 'line') hash.update(this.tailSlab.subarray(this.tailStart, this.tailEnd));
   }
 
   private headBytes(): number {
