@@ -38,21 +38,23 @@ export class RecordText {
   ) {}
 
   /**
-   * A record whose head is `head`, text or bytes of its own. Its line, when given: `line` as a text of its own, or
+   * A record whose head is `head`, text or bytes of its own. Its tail: a text, or the start of the one just written
+   * into the record arena (it ends at `recordArena.pos`). Its line, when given: `line` as a text of its own, or
    * `line[lineStart, lineEnd)`, bytes of the received request.
    */
-  static from(head: Buffer | string, tail: string, line?: Buffer | string, lineStart = 0, lineEnd = line?.length ?? 0): RecordText {
-    const tailStart = recordArena.put(tail);
+  static from(head: Buffer | string, tail: string | number, line?: Buffer | string, lineStart = 0, lineEnd = line?.length ?? 0): RecordText {
+    const tailStart = arenaTail(tail);
     return new RecordText(head, 0, head.length, false, undefined, line, lineStart, lineEnd, recordArena.slab, tailStart, recordArena.pos);
   }
 
   /**
    * A record whose head is `request[start, end)`, bytes of the received request, with `edits` (see the constructor;
-   * replacement texts are written as UTF-8), read from the line `request[lineStart, lineEnd)`. Kept as ranges, not as
-   * subarrays: a Buffer view costs more heap than the tail, for every record waiting for its batch.
+   * replacement texts are written as UTF-8), read from the line `request[lineStart, lineEnd)`; its tail as `from`
+   * takes it. Kept as ranges, not as subarrays: a Buffer view costs more heap than the tail, for every record waiting
+   * for its batch.
    */
-  static view(request: Buffer, start: number, end: number, tail: string, edits?: readonly (number | string)[], lineStart = -1, lineEnd = -1): RecordText {
-    const tailStart = recordArena.put(tail);
+  static view(request: Buffer, start: number, end: number, tail: string | number, edits?: readonly (number | string)[], lineStart = -1, lineEnd = -1): RecordText {
+    const tailStart = arenaTail(tail);
     return new RecordText(request, start, end, true, edits, lineStart < 0 ? undefined : request, lineStart, lineEnd, recordArena.slab, tailStart, recordArena.pos);
   }
 
@@ -246,6 +248,11 @@ export class RecordText {
     if (source.length < end) throw new Error('record text read after its request was released (a record used after its ack)');
     return source;
   }
+}
+
+/** Where a record's tail starts in the record arena: a text is written there first. */
+function arenaTail(tail: string | number): number {
+  return typeof tail === 'number' ? tail : recordArena.put(tail);
 }
 
 /**

@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RecordContext } from '../contract.js';
+import type { ByteArena } from '../shared/byte-arena.js';
 import { deviationsMember, type Deviation } from './deviations.js';
 import type { LogSchema } from './schema.js';
 import { INDICATOR_LISTS, type IndicatorSet } from './indicators.js';
 import { IsoTime } from './iso-time.js';
-import { jsonString } from './record-json.js';
 
 export interface ZpaOptions {
   /** Prefix of the standard fields; default `p_`. */
@@ -21,92 +21,98 @@ export interface ZpaOptions {
 
 export class Enricher {
   private readonly prefix: string;
-  private readonly logTypeMembers = new Map<LogSchema, string>();
-  private readonly staticMembers: string;
-  private readonly indicatorKeys: string[];
+  private readonly logTypeMembers = new Map<LogSchema, Buffer>();
+  private readonly staticMembers: Buffer;
+  private readonly indicatorKeys: Buffer[];
   /** Unique per process start: row ids from replicas and restarts do not collide. */
   private readonly rowIdBase = randomBytes(8).toString('hex');
   private rowCounter = 0;
   /** The constant text around the per-record values: `,"p_row_id":"<base>`, `","p_event_time":"`, ... */
-  private readonly rowIdStart: string;
-  private readonly eventTimeStart: string;
-  private readonly parseTimeStart: string;
-  private lastParseMs = NaN;
-  private lastParseIso = '';
-  private lastEventMs = NaN;
-  private lastEventIso = '';
+  private readonly rowIdStart: Buffer;
+  private readonly eventTimeStart: Buffer;
+  private readonly parseTimeStart: Buffer;
+  /** One per time: each keeps the date text of its own last day. */
+  private readonly eventTime = new IsoTime();
+  private readonly parseTime = new IsoTime();
   private lastTag: string | undefined;
   private lastAddress: string | undefined;
-  private lastCtxMembers = '';
-  private readonly parts: string[] = [];
+  private lastCtxMembers = Buffer.alloc(0);
 
   constructor(options: ZpaOptions = {}) {
     this.prefix = options.prefix ?? 'p_';
-    this.indicatorKeys = INDICATOR_LISTS.map((l) => `,"${this.prefix}any_${l}":[`);
-    this.rowIdStart = `,"${this.prefix}row_id":"${this.rowIdBase}`;
-    this.eventTimeStart = `","${this.prefix}event_time":"`;
-    this.parseTimeStart = `","${this.prefix}parse_time":"`;
-    this.staticMembers = Object.entries(options.staticFields ?? {})
-      .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
-      .join('');
+    this.indicatorKeys = INDICATOR_LISTS.map((l) => Buffer.from(`,"${this.prefix}any_${l}":[`));
+    this.rowIdStart = Buffer.from(`,"${this.prefix}row_id":"${this.rowIdBase}`);
+    this.eventTimeStart = Buffer.from(`","${this.prefix}event_time":"`);
+    this.parseTimeStart = Buffer.from(`","${this.prefix}parse_time":"`);
+    this.staticMembers = Buffer.from(
+      Object.entries(options.staticFields ?? {})
+        .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
+        .join(''),
+    );
   }
 
-  /** The standard fields as `,"p_…":…` members and the closing brace: what goes after the record's last member. */
-  members(schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): string {
+  /**
+   * Writes the standard fields as `,"p_…":…` members and the closing brace, what goes after the record's last member,
+   * into `arena` (begun there): from bytes rendered once and the record's values, without a string of its own, since
+   * it waits with its record for the batch. Returns where it starts; it ends at `arena.pos`.
+   */
+  write(arena: ByteArena, schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): number {
     const p = this.prefix;
     let logType = this.logTypeMembers.get(schema);
     if (logType === undefined) {
-      logType = `,"${p}log_type":${JSON.stringify(schema.name)}`;
+      logType = Buffer.from(`,"${p}log_type":${JSON.stringify(schema.name)}`);
       this.logTypeMembers.set(schema, logType);
     }
-    const parseIso = this.parseIso(parseMs);
-    const eventIso = eventMs === parseMs ? parseIso : this.eventIso(eventMs);
-    // Joined, not concatenated: the text waits with its record for the batch, and `+` would keep it as a tree of
-    // a few dozen cons strings, about four times its size on the heap.
-    const parts = this.parts;
-    parts.length = 0;
-    parts.push(logType, this.rowIdStart, (this.rowCounter++).toString(16), this.eventTimeStart, eventIso, this.parseTimeStart, parseIso, '"');
-    const lists = indicators.lists;
-    for (let i = 0; i < lists.length; i++) {
+    arena.begin();
+    arena.bytes(logType);
+    arena.bytes(this.rowIdStart);
+    arena.hex(this.rowCounter++);
+    arena.bytes(this.eventTimeStart);
+    this.eventTime.write(arena, eventMs);
+    arena.bytes(this.parseTimeStart);
+    this.parseTime.write(arena, parseMs);
+    arena.byte(0x22);
+    const { lists, counts } = indicators;
+    for (let i = 0; i < counts.length; i++) {
+      const count = counts[i];
+      if (count === 0) continue;
+      arena.bytes(this.indicatorKeys[i]);
       const l = lists[i];
-      if (l.length === 0) continue;
-      parts.push(this.indicatorKeys[i]);
-      for (let j = 0; j < l.length; j++) parts.push(j === 0 ? '' : ',', jsonString(l[j]));
-      parts.push(']');
+      for (let j = 0; j < count; j++) {
+        if (j !== 0) arena.byte(0x2c);
+        writeJsonString(arena, l[j]);
+      }
+      arena.byte(0x5d);
     }
-    parts.push(this.ctxMembers(ctx));
-    if (linePrefix !== '') parts.push(`,"${p}line_prefix":${JSON.stringify(linePrefix)}`);
-    if (deviations.length !== 0) parts.push(deviationsMember(p, deviations));
-    parts.push(this.staticMembers, '}');
-    return parts.join('');
+    arena.bytes(this.ctxMembers(ctx));
+    if (linePrefix !== '') arena.utf8(`,"${p}line_prefix":${JSON.stringify(linePrefix)}`);
+    if (deviations.length !== 0) arena.utf8(deviationsMember(p, deviations));
+    arena.bytes(this.staticMembers);
+    arena.byte(0x7d);
+    return arena.begun;
   }
-
-  /** Records of one stream arrive in time order: consecutive ones often share their event time. */
-  private eventIso(ms: number): string {
-    if (ms !== this.lastEventMs) {
-      this.lastEventMs = ms;
-      this.lastEventIso = this.isoTime.format(ms);
-    }
-    return this.lastEventIso;
-  }
-
-  private parseIso(ms: number): string {
-    if (ms !== this.lastParseMs) {
-      this.lastParseMs = ms;
-      this.lastParseIso = this.isoTime.format(ms);
-    }
-    return this.lastParseIso;
-  }
-
-  private readonly isoTime = new IsoTime();
 
   /** Records of one message share their context: render it once per message. */
-  private ctxMembers(ctx: RecordContext): string {
+  private ctxMembers(ctx: RecordContext): Buffer {
     if (ctx.tag !== this.lastTag || ctx.address !== this.lastAddress) {
       this.lastTag = ctx.tag;
       this.lastAddress = ctx.address;
-      this.lastCtxMembers = `,"${this.prefix}source_address":${JSON.stringify(ctx.address)},"${this.prefix}fluent_tag":${JSON.stringify(ctx.tag)}`;
+      this.lastCtxMembers = Buffer.from(`,"${this.prefix}source_address":${JSON.stringify(ctx.address)},"${this.prefix}fluent_tag":${JSON.stringify(ctx.tag)}`);
     }
     return this.lastCtxMembers;
   }
+}
+
+/** `value` as a JSON string token: as it is between quotes when nothing in it needs escaping (jsonString's test). */
+function writeJsonString(arena: ByteArena, value: string): void {
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return arena.utf8(JSON.stringify(value));
+    if (c > 127) ascii = false;
+  }
+  arena.byte(0x22);
+  if (ascii) arena.ascii(value);
+  else arena.utf8(value);
+  arena.byte(0x22);
 }

@@ -13,11 +13,16 @@ export const INDICATOR_LISTS = ['ip_addresses', 'domain_names', 'emails', 'usern
 export type IndicatorList = (typeof INDICATOR_LISTS)[number];
 
 export class IndicatorSet {
-  /** One list per p_any_* field, in INDICATOR_LISTS order (reused between records). */
+  /**
+   * One list per p_any_* field, in INDICATOR_LISTS order, of `counts[i]` values: reused between records, and not
+   * truncated, which would free their storage for every record to grow again.
+   */
   readonly lists: string[][] = INDICATOR_LISTS.map(() => []);
+  readonly counts: number[] = INDICATOR_LISTS.map(() => 0);
 
   clear(): void {
-    for (const l of this.lists) l.length = 0;
+    const counts = this.counts;
+    for (let i = 0; i < counts.length; i++) counts[i] = 0;
   }
 
   add(indicator: Indicator, value: string): void {
@@ -48,7 +53,10 @@ export class IndicatorSet {
 
   private push(list: number, value: string): void {
     const l = this.lists[list];
-    if (!l.includes(value)) l.push(value);
+    const count = this.counts[list];
+    for (let i = 0; i < count; i++) if (l[i] === value) return;
+    l[count] = value;
+    this.counts[list] = count + 1;
   }
 }
 

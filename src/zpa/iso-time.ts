@@ -1,4 +1,5 @@
 /** RFC 3339 UTC text of epoch times, fast: the date part kept per day, the time of day from tables. */
+import type { ByteArena } from '../shared/byte-arena.js';
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
@@ -14,12 +15,7 @@ export class IsoTime {
 
   format(ms: number): string {
     if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
-    const day = Math.floor(ms / DAY_MS);
-    if (day !== this.day) {
-      this.day = day;
-      this.dayText = new Date(day * DAY_MS).toISOString().slice(0, 11); // 2026-11-23T
-    }
-    let rest = ms - day * DAY_MS;
+    let rest = ms - this.dayOf(ms) * DAY_MS;
     const millis = rest % 1000;
     rest = (rest - millis) / 1000;
     const second = rest % 60;
@@ -28,6 +24,50 @@ export class IsoTime {
     const hour = (rest - minute) / 60;
     return this.dayText + TWO_DIGITS[hour] + ':' + TWO_DIGITS[minute] + ':' + TWO_DIGITS[second] + '.' + THREE_DIGITS[millis] + 'Z';
   }
+
+  /** The same text written into `arena` as it is being built: digit by digit, no string. */
+  write(arena: ByteArena, ms: number): void {
+    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return arena.ascii(new Date(ms).toISOString());
+    const day = this.dayOf(ms);
+    arena.ascii(this.dayText);
+    arena.room(13);
+    const slab = arena.slab;
+    let at = arena.pos;
+    let rest = ms - day * DAY_MS;
+    const millis = rest % 1000;
+    rest = (rest - millis) / 1000;
+    const second = rest % 60;
+    rest = (rest - second) / 60;
+    const minute = rest % 60;
+    const hour = (rest - minute) / 60;
+    at = twoDigits(slab, at, hour);
+    slab[at++] = 58;
+    at = twoDigits(slab, at, minute);
+    slab[at++] = 58;
+    at = twoDigits(slab, at, second);
+    slab[at++] = 46;
+    slab[at++] = 48 + Math.floor(millis / 100);
+    at = twoDigits(slab, at, millis % 100);
+    slab[at++] = 90;
+    arena.pos = at;
+  }
+
+  /** The day of `ms`, with its date text (`2026-11-23T`) kept. */
+  private dayOf(ms: number): number {
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayText = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    }
+    return day;
+  }
+}
+
+function twoDigits(slab: Buffer, at: number, value: number): number {
+  const tens = Math.floor(value / 10);
+  slab[at] = 48 + tens;
+  slab[at + 1] = 48 + value - 10 * tens;
+  return at + 2;
 }
 
 const isoTime = new IsoTime();

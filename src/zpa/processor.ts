@@ -9,6 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { isFailure, type FailedRecord, type Outcome, type RecordContext, type RecordProcessor } from '../contract.js';
+import { recordArena } from '../shared/byte-arena.js';
 import { RecordText } from '../shared/record-text.js';
 import { HAS_CONTROL, HAS_HIGH, latin1Text, scanBytes } from './byte-line.js';
 import { Classifier } from './classify.js';
@@ -275,10 +276,11 @@ export class ZpaProcessor implements RecordProcessor {
   }
 
   /**
-   * The standard fields and the closing brace, to append to the record. A record without an event time takes the
-   * Fluent Bit entry's (the parse time when there is none), and says so.
+   * The standard fields and the closing brace, to append to the record, written into the record arena; returns where
+   * they start. A record without an event time takes the Fluent Bit entry's (the parse time when there is none), and
+   * says so.
    */
-  private tail(schema: LogSchema, linePrefix: string): string {
+  private tail(schema: LogSchema, linePrefix: string): number {
     const parseMs = Date.now();
     const check = this.check;
     if (Number.isNaN(check.eventMs)) {
@@ -287,7 +289,7 @@ export class ZpaProcessor implements RecordProcessor {
       check.deviations.push({ field, expected: 'an event time', got: `none; used ${fallback}`, kind: 'event_time' });
       check.eventMs = Number.isNaN(this.entryMs) ? parseMs : this.entryMs;
     }
-    return this.enricher.members(schema, check.eventMs, parseMs, check.indicators, this.ctx, linePrefix, check.deviations);
+    return this.enricher.write(recordArena, schema, check.eventMs, parseMs, check.indicators, this.ctx, linePrefix, check.deviations);
   }
 
   /** The date a time rebuilt from pieces without a date falls on: the Fluent Bit entry's, else now. */

@@ -50,15 +50,18 @@ export function withoutNewline(line: string): string {
   return end === line.length ? line : line.slice(0, end);
 }
 
-/** `text[start, close)` as checked by `check`, then `tail` (the standard fields and the closing brace), read from `line`. */
-export function recordText(check: RecordCheck, line: LineOrigin, text: string, start: number, close: number, tail: string): RecordText {
+/**
+ * `text[start, close)` as checked by `check`, then the tail (the standard fields and the closing brace) just written
+ * into the record arena from `tailStart`, read from `line`.
+ */
+export function recordText(check: RecordCheck, line: LineOrigin, text: string, start: number, close: number, tailStart: number): RecordText {
   const { source, start: lineStart, end: lineEnd } = line;
   // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-  if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return RecordText.from('{', tail.slice(1), source, lineStart, lineEnd);
+  if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return RecordText.from('{', tailStart + 1, source, lineStart, lineEnd);
   const bytes = check.bytes;
   const edits = check.edits;
   const headEnd = close - 1;
-  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), tail, source, lineStart, lineEnd);
+  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), tailStart, source, lineStart, lineEnd);
   // From bytes: the received bytes up to the closing brace, with the coerced values as edits over them, the line a
   // range of the same request. When there are many edits (every metric of a quoted-number record), the head is
   // written out once instead: writing dozens of small pieces into the request body costs more than that copy.
@@ -71,7 +74,7 @@ export function recordText(check: RecordCheck, line: LineOrigin, text: string, s
       absolute[i + 1] = (absolute[i + 1] as number) + at;
     }
   }
-  const view = RecordText.view(bytes, at + start, at + headEnd, tail, absolute, lineStart, lineEnd);
+  const view = RecordText.view(bytes, at + start, at + headEnd, tailStart, absolute, lineStart, lineEnd);
   return edits.length > MAX_VIEW_EDITS * 3 ? view.compacted() : view;
 }
 
