@@ -11,6 +11,7 @@ import { ackLatencyHistogram } from './ops/relay-metrics.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { noteDeadLetters } from './pipeline/settlement.js';
 import { countBy } from './shared/counts.js';
+import { bigBuffers } from './shared/buffer-pool.js';
 import { OcsfTransformer } from './ocsf/index.js';
 import { createSink } from './sinks/config.js';
 import type { ToOcsf } from './sinks/ocsf-output.js';
@@ -80,6 +81,9 @@ export class Relay {
     const deadLetter = noteDeadLetters(this.deadLetter);
     this.sinks = sinkConfigs.map((sink) => createSink(sink, { deadLetter, logger: logger.child({ sink: sink.name }), toOcsf }));
     this.deadLetter.attach(this.sinks, config.zpa.field_prefix);
+    // Below the budget the pool only keeps what full load holds anyway; smaller, requests and bodies of a loaded
+    // relay miss it and come as fresh mappings that fault page by page.
+    bigBuffers.limit(config.pipeline.max_in_flight_bytes);
     this.dispatcher = new Dispatcher({
       sinks: this.sinks,
       deadLetter: this.deadLetter,

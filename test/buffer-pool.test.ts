@@ -60,6 +60,16 @@ describe('BufferPool', () => {
     assert.equal(small.buffer.byteLength, MiB);
   });
 
+  it('limit() changes how much it keeps (the relay sets its in-flight byte budget)', () => {
+    const pool = new BufferPool(MiB, 60_000);
+    const buffers = [pool.take(2 * MiB), pool.take(2 * MiB)];
+    pool.give(buffers[0]);
+    assert.equal(pool.held, 0, 'over the first limit: freed');
+    pool.limit(4 * MiB);
+    pool.give(buffers[1]);
+    assert.equal(pool.held, 2 * MiB, 'within the new one: kept');
+  });
+
   it('keeps at most maxBytes; what does not fit is freed', () => {
     const pool = new BufferPool(3 * MiB, 60_000);
     const buffers = [pool.take(2 * MiB), pool.take(2 * MiB)];

@@ -27,9 +27,14 @@ export class BufferPool {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly maxBytes: number,
+    private maxBytes: number,
     private readonly idleMs: number,
   ) {}
+
+  /** Keeps at most `bytes` for reuse from now on. */
+  limit(bytes: number): void {
+    this.maxBytes = bytes;
+  }
 
   /** A buffer of exactly `size` bytes, contents undefined. */
   take(size: number): Buffer {
@@ -115,7 +120,7 @@ function release(memory: Transferable): void {
 }
 
 /**
- * The process's pool for requests and bodies: up to 16 MiB kept for reuse, all of it let go after 10 s without a
- * request or body needing one.
+ * The process's pool for requests and bodies: up to 32 MiB kept for reuse (the relay sets it to its in-flight byte
+ * budget, what it holds at full load anyway), all of it let go after 10 s without a request or body needing one.
  */
-export const bigBuffers = new BufferPool(16 * 1024 * 1024, 10_000);
+export const bigBuffers = new BufferPool(32 * 1024 * 1024, 10_000);
