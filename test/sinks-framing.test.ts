@@ -146,7 +146,7 @@ test('loki: each record escaped as its line, straight from its bytes; the line r
 
 /** One item of this frame, with `delta` bytes more (or fewer) than it writes. */
 function missized(text: RecordText, frame: Frame, delta: number): BatchItem {
-  return { entry: { record: { ...records[0], text }, settlement: unsettled }, frame, bytes: frameBytes(frame, text) + delta };
+  return { record: { ...records[0], text }, settlement: unsettled, frame, bytes: frameBytes(frame, text) + delta };
 }
 
 test('joinFrames throws when an item counts more or fewer bytes than its frame writes, for every form', () => {
@@ -200,7 +200,7 @@ test('a line frame writes the line, not the record: escaped, in base64 or as it 
   const lineOf = (record: Delivery) => record.text.lineText;
   const text = RecordText.view(request, 0, Buffer.byteLength(line) - 1, '}', undefined, 0, Buffer.byteLength(line));
   const record: Delivery = { ...records[0], text };
-  const item = (frame: Frame): BatchItem => ({ entry: { record, settlement: unsettled }, frame, bytes: frameBytes(frame, text) });
+  const item = (frame: Frame): BatchItem => ({ record, settlement: unsettled, frame, bytes: frameBytes(frame, text) });
   assert.equal(lineOf(record), line);
   assert.equal(joinFrames([item(stringFrame('"', text, '"', 'line'))], '', '', '', 'after').toString(), JSON.stringify(line));
   assert.equal(joinFrames([item(base64Frame('<', text, '>', 'line'))], '', '', '', 'after').toString(), `<${Buffer.from(line).toString('base64')}>`);

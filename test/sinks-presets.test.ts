@@ -50,7 +50,7 @@ test('ndjson: one record per line, bearer auth, no compression by default', asyn
 });
 
 /** An item of this record text, without a frame, said to add `bytes` to the body. */
-const textItem = (json: string, bytes: number): BatchItem => ({ entry: { record: { ...a, text: RecordText.of(json) }, settlement: unsettled }, frame: undefined, bytes });
+const textItem = (json: string, bytes: number): BatchItem => ({ record: { ...a, text: RecordText.of(json) }, settlement: unsettled, frame: undefined, bytes });
 
 test('joinFrames writes frames and separators straight into one Buffer of the exact size, multi-byte text included', () => {
   const frames = ['{"a":"é"}', '{"b":"日本"}', '{"c":"😀"}'];
@@ -234,7 +234,7 @@ test('time and member helpers: exact text from integer arithmetic, "now" for an 
   const prependMembers = (members: string, json: string) => {
     const text = RecordText.of(json);
     const frame = membersFrame('', members, text, '');
-    return joinFrames([{ entry: { record: { ...a, text }, settlement: unsettled }, frame, bytes: frameBytes(frame, text) }], '', '', '', 'after').toString();
+    return joinFrames([{ record: { ...a, text }, settlement: unsettled, frame, bytes: frameBytes(frame, text) }], '', '', '', 'after').toString();
   };
   assert.equal(epochSecondsText(1795413600005), '1795413600.005');
   assert.equal(epochSecondsText(1795413600000), '1795413600.000');

@@ -40,7 +40,7 @@ export function base64Frame(prefix: string, text: RecordText, suffix: string, pa
 /** A record queued for a preset: framed once, with the bytes it adds to the body. */
 export function itemOf(preset: Preset, record: Delivery, settlement: Settlement): BatchItem {
   const frame = preset.frame(record);
-  return { entry: { record, settlement }, frame, bytes: frameBytes(frame, record.text) + (preset.separatorBytes ?? 0) };
+  return { record, settlement, frame, bytes: frameBytes(frame, record.text) + (preset.separatorBytes ?? 0) };
 }
 
 /** UTF-8 bytes of the record in its frame (of its text alone when it has none). */
@@ -112,7 +112,7 @@ export function joinFrames(items: readonly BatchItem[], open: string, separator:
 
 /** Writes one item (its frame around its record's bytes) at `offset`; returns the bytes written. */
 function writeItem(body: Buffer, offset: number, item: BatchItem): number {
-  const text = item.entry.record.text;
+  const text = item.record.text;
   const frame = item.frame;
   if (frame === undefined) return text.writeTo(body, offset);
   let at = offset + utf8Write(body, frame.prefix, offset);

@@ -30,9 +30,11 @@ export interface Frame {
   readonly recordBytes: number;
 }
 
-/** One record in a batch: its entry, its frame (chosen once when it is queued) and its bytes in the body. */
-export interface BatchItem {
-  entry: SinkEntry;
+/**
+ * One record in a batch: the record with its account, its frame (chosen once when it is queued) and its bytes in the
+ * body. One object per waiting record, not two: each is copied and marked by the collector while it waits.
+ */
+export interface BatchItem extends SinkEntry {
   /** Undefined where the preset adds nothing around the record's text. */
   frame: Frame | undefined;
   /** UTF-8 length of the frame with the record (or of the record's text) plus the preset's `separatorBytes`. */

@@ -17,8 +17,8 @@ export class Settler {
     this.stats.recordsDelivered += items.length;
     this.stats.recordsQueued -= items.length;
     for (const item of items) {
-      countBy(this.stats.deliveredByLogType, item.entry.record.logType);
-      item.entry.settlement.settle();
+      countBy(this.stats.deliveredByLogType, item.record.logType);
+      item.settlement.settle();
     }
     if (attempt > 0 && items.length > 0) this.logger?.info({ records: items.length, attempts: attempt + 1 }, 'batch delivered after retries');
   }
@@ -33,7 +33,7 @@ export class Settler {
   fail(items: readonly BatchItem[], reason: string, detail: string, status?: number, response?: string): void {
     this.stats.recordsDeadLettered += items.length;
     this.stats.recordsQueued -= items.length;
-    for (const { entry } of items) {
+    for (const entry of items) {
       const { record } = entry;
       this.deadLetter.write(
         { reason, detail, logType: record.logType, tag: record.tag, source: record.source, raw: record.text.json, sink: this.sinkName, status, response },
@@ -45,14 +45,14 @@ export class Settler {
 
   /** The items whose senders have not abandoned them; the others are settled (their senders resend them). */
   dropAbandoned(items: BatchItem[]): BatchItem[] {
-    if (!items.some((item) => item.entry.settlement.abandoned)) return items;
+    if (!items.some((item) => item.settlement.abandoned)) return items;
     const kept: BatchItem[] = [];
     for (const item of items) {
-      if (!item.entry.settlement.abandoned) kept.push(item);
+      if (!item.settlement.abandoned) kept.push(item);
       else {
         this.stats.recordsAbandoned++;
         this.stats.recordsQueued--;
-        item.entry.settlement.settle();
+        item.settlement.settle();
       }
     }
     return kept;

@@ -88,7 +88,7 @@ export function googleSecopsPreset(config: GoogleSecopsConfig): Preset {
       frame: (record) => stringFrame('{"logText":"', record.text, `","tsEpochMicroseconds":${Math.round(eventTimeOrNow(record.eventTimeMs) * 1000)}}`, part),
       separatorBytes: 1,
       body: (items) => {
-        const open = `{"customerId":"${config.customer_id}","logType":${JSON.stringify(label(items[0].entry.record))}${namespace && `,"namespace":${namespace}`},"entries":[`;
+        const open = `{"customerId":"${config.customer_id}","logType":${JSON.stringify(label(items[0].record))}${namespace && `,"namespace":${namespace}`},"entries":[`;
         return joinFrames(items, open, ',', ']}', 'between');
       },
       maxUncompressedBytes: SECOPS_LEGACY_MAX_BYTES,
@@ -103,7 +103,7 @@ export function googleSecopsPreset(config: GoogleSecopsConfig): Preset {
     contentType: 'application/json',
     headers: {},
     group: label,
-    path: (items) => `${base}/v1beta/${instance}/logTypes/${label(items[0].entry.record)}/logs:import`,
+    path: (items) => `${base}/v1beta/${instance}/logTypes/${label(items[0].record)}/logs:import`,
     frame: (record) => base64Frame('{"data":"', record.text, `","logEntryTime":"${isoTimeText(record.eventTimeMs)}"${entryEnd}}`, part),
     separatorBytes: 1,
     body: (items) => joinFrames(items, `{"inlineSource":{${forwarder}"logs":[`, ',', ']}}', 'between'),

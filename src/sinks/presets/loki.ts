@@ -48,7 +48,7 @@ export function lokiPreset(config: LokiConfig): Preset {
     body: (items) => {
       const streams = new Map<string, BatchItem[]>();
       for (const item of items) {
-        const logType = item.entry.record.logType;
+        const logType = item.record.logType;
         const stream = streams.get(logType);
         if (stream) stream.push(item);
         else streams.set(logType, [item]);
