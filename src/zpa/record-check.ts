@@ -9,7 +9,7 @@ import { IndicatorSet } from './indicators.js';
 import { Kind } from './json-scan.js';
 import { LenientValue } from './lenient-value.js';
 import type { FieldSpec } from './schema.js';
-import { isAsciiText, latin1Text } from './byte-line.js';
+import { isAsciiText } from './byte-line.js';
 
 export class RecordCheck {
   readonly edits: (number | string)[] = [];
@@ -97,15 +97,14 @@ export class RecordCheck {
   }
 
   /**
-   * `text[start, end)` as a string of its own. An indicator value goes into the record's tail, which waits for its
-   * batch; a slice of the decoded line (V8 shares the parent for slices of 13 or more characters) would keep the
-   * whole line alive with it. On the byte path the value is decoded afresh from the bytes instead (as UTF-8: the text
-   * of a non-ASCII line is its bytes, not its characters).
+   * `text[start, end)` as the value it is: a slice of the text, which the record does not keep (its tail is written
+   * as bytes); on the byte path of a non-ASCII line decoded from the bytes instead, as UTF-8 (the text of such a line
+   * is its bytes read as Latin-1, not its characters).
    */
   private ownText(text: string, start: number, end: number): string {
     const bytes = this.bytes;
-    if (bytes === undefined) return text.slice(start, end);
+    if (bytes === undefined || this.ascii) return text.slice(start, end);
     const at = this.bytesStart;
-    return this.ascii ? latin1Text(bytes, at + start, at + end) : bytes.toString('utf8', at + start, at + end);
+    return bytes.toString('utf8', at + start, at + end);
   }
 }
