@@ -35,7 +35,7 @@ export class ByteArena {
     return start;
   }
 
-  /** Starts a text written piece by piece (`ascii`, `utf8`, `bytes`, `byte`, `hex`); returns where it starts. */
+  /** Starts a text written piece by piece (`ascii`, `utf8`, `bytes`, `copy`, `byte`, `hex`); returns where it starts. */
   begin(): number {
     this.mark = this.pos;
     return this.pos;
@@ -85,6 +85,18 @@ export class ByteArena {
       slab.set(bytes, pos);
       pos += n;
     }
+    this.pos = pos;
+  }
+
+  /** The bytes `source[from, to)`. */
+  copy(source: Buffer, from: number, to: number): void {
+    const n = to - from;
+    this.room(n);
+    const slab = this.slab;
+    let pos = this.pos;
+    // Short runs by hand: Buffer#copy of a range allocates a view on Node 20.
+    if (n < 48) for (let i = from; i < to; i++) slab[pos++] = source[i];
+    else pos += source.copy(slab, pos, from, to);
     this.pos = pos;
   }
 

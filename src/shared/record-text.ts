@@ -59,15 +59,13 @@ export class RecordText {
   }
 
   /**
-   * This record with its head written into the record arena, edits applied: for a head of many edits, which would
-   * cost more to write into each body piece by piece than this one copy.
+   * A record written whole into the record arena, from `headStart`: its head (`headBytes` of it), then its tail, which
+   * ends at `recordArena.pos`. One range: it goes into a body with one copy.
    */
-  compacted(): RecordText {
-    const bytes = this.headBytes();
-    recordArena.reserve(bytes);
-    const start = recordArena.pos;
-    recordArena.pos += this.writeHead(recordArena.slab, start);
-    return new RecordText(recordArena.slab, start, recordArena.pos, false, undefined, this.line, this.lineStart, this.lineEnd, this.tailSlab, this.tailStart, this.tailEnd);
+  static written(headStart: number, headBytes: number, line: Buffer | string, lineStart: number, lineEnd: number): RecordText {
+    const slab = recordArena.slab;
+    const headEnd = headStart + headBytes;
+    return new RecordText(slab, headStart, headEnd, false, undefined, line, lineStart, lineEnd, slab, headEnd, recordArena.pos);
   }
 
   /** A whole JSON text from elsewhere (tests, tools): all head, no tail. */
@@ -128,6 +126,8 @@ export class RecordText {
 
   /** Writes the whole text into `body` at `offset`; returns the number of bytes written. */
   writeTo(body: Buffer, offset: number): number {
+    // Written whole into the arena: head and tail are one range.
+    if (this.source === this.tailSlab && this.end === this.tailStart) return this.tailSlab.copy(body, offset, this.start, this.tailEnd);
     const written = this.writeHead(body, offset);
     return written + this.tailSlab.copy(body, offset + written, this.tailStart, this.tailEnd);
   }

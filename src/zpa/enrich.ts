@@ -53,17 +53,16 @@ export class Enricher {
 
   /**
    * Writes the standard fields as `,"p_…":…` members and the closing brace, what goes after the record's last member,
-   * into `arena` (begun there): from bytes rendered once and the record's values, without a string of its own, since
-   * it waits with its record for the batch. Returns where it starts; it ends at `arena.pos`.
+   * on in `arena`'s text begun: from bytes rendered once and the record's values, without a string of its own, since
+   * it waits with its record for the batch.
    */
-  write(arena: ByteArena, schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): number {
+  write(arena: ByteArena, schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): void {
     const p = this.prefix;
     let logType = this.logTypeMembers.get(schema);
     if (logType === undefined) {
       logType = Buffer.from(`,"${p}log_type":${JSON.stringify(schema.name)}`);
       this.logTypeMembers.set(schema, logType);
     }
-    arena.begin();
     arena.bytes(logType);
     arena.bytes(this.rowIdStart);
     arena.hex(this.rowCounter++);
@@ -89,7 +88,6 @@ export class Enricher {
     if (deviations.length !== 0) arena.utf8(deviationsMember(p, deviations));
     arena.bytes(this.staticMembers);
     arena.byte(0x7d);
-    return arena.begun;
   }
 
   /** Records of one message share their context: render it once per message. */

@@ -21,7 +21,7 @@ import { JsonScanner, Members, skipWhitespace } from './json-scan.js';
 import { sameLayout, type Layout } from './layout.js';
 import { LayoutLearner } from './layout-learner.js';
 import { RecordCheck } from './record-check.js';
-import { LineOrigin, lineOf, recordText, withoutNewline } from './record-output.js';
+import { beginRecord, LineOrigin, lineOf, recordText, withoutNewline } from './record-output.js';
 import { recordToJson } from './record-json.js';
 import type { LogSchema, SchemaSet } from './schema.js';
 import { LineReader } from './line-reader.js';
@@ -261,7 +261,9 @@ export class ZpaProcessor implements RecordProcessor {
 
   /** A valid record checked as text: coerced values in place, up to its closing brace. */
   private acceptText(text: string, start: number, close: number, schema: LogSchema, linePrefix: string): Outcome {
-    return this.ok(schema, recordText(this.check, this.line, text, start, close, this.tail(schema, linePrefix)));
+    const headBytes = beginRecord(recordArena, this.check, text, start, close);
+    this.tail(schema, linePrefix);
+    return this.ok(schema, recordText(this.check, this.line, text, start, close, headBytes));
   }
 
   private ok(schema: LogSchema, text: RecordText): Outcome {
@@ -276,11 +278,10 @@ export class ZpaProcessor implements RecordProcessor {
   }
 
   /**
-   * The standard fields and the closing brace, to append to the record, written into the record arena; returns where
-   * they start. A record without an event time takes the Fluent Bit entry's (the parse time when there is none), and
-   * says so.
+   * The standard fields and the closing brace, to append to the record, written on in the record arena. A record
+   * without an event time takes the Fluent Bit entry's (the parse time when there is none), and says so.
    */
-  private tail(schema: LogSchema, linePrefix: string): number {
+  private tail(schema: LogSchema, linePrefix: string): void {
     const parseMs = Date.now();
     const check = this.check;
     if (Number.isNaN(check.eventMs)) {
@@ -289,7 +290,7 @@ export class ZpaProcessor implements RecordProcessor {
       check.deviations.push({ field, expected: 'an event time', got: `none; used ${fallback}`, kind: 'event_time' });
       check.eventMs = Number.isNaN(this.entryMs) ? parseMs : this.entryMs;
     }
-    return this.enricher.write(recordArena, schema, check.eventMs, parseMs, check.indicators, this.ctx, linePrefix, check.deviations);
+    this.enricher.write(recordArena, schema, check.eventMs, parseMs, check.indicators, this.ctx, linePrefix, check.deviations);
   }
 
   /** The date a time rebuilt from pieces without a date falls on: the Fluent Bit entry's, else now. */

@@ -2,11 +2,12 @@
  * The accepted record's text: the line (or its bytes, as a view) up to its closing brace with the checked values'
  * edits, and the standard fields after it (RecordText), with the line it was read from.
  */
+import { recordArena, type ByteArena } from '../shared/byte-arena.js';
 import { RecordText } from '../shared/record-text.js';
 import { skipWhitespace } from './json-scan.js';
 import type { RecordCheck } from './record-check.js';
 
-/** Up to this many coerced values, a record read from bytes stays a view of them with its edits. */
+/** Up to this many coerced values, a record read from bytes stays a view of them with its edits (beginRecord). */
 const MAX_VIEW_EDITS = 4;
 
 /**
@@ -51,20 +52,44 @@ export function withoutNewline(line: string): string {
 }
 
 /**
- * `text[start, close)` as checked by `check`, then the tail (the standard fields and the closing brace) just written
- * into the record arena from `tailStart`, read from `line`.
+ * Starts the record's text in the record arena: for a record read from bytes with many coerced values (every metric of
+ * a quoted-number record, an audit record's documents and ids), its head, the received bytes up to the closing brace
+ * with the coerced values, is written there, before the tail: writing dozens of small pieces into each body costs
+ * more than this one copy, and head and tail then go into a body as one range. Returns the bytes written, or -1 when
+ * the head stays the request's bytes with edits over them (or a text of its own).
  */
-export function recordText(check: RecordCheck, line: LineOrigin, text: string, start: number, close: number, tailStart: number): RecordText {
+export function beginRecord(arena: ByteArena, check: RecordCheck, text: string, start: number, close: number): number {
+  arena.begin();
+  const bytes = check.bytes;
+  const edits = check.edits;
+  if (bytes === undefined || edits.length <= MAX_VIEW_EDITS * 3 || isEmptyObject(text, start)) return -1;
+  const at = check.bytesStart;
+  let from = at + start;
+  for (let i = 0; i < edits.length; i += 3) {
+    arena.copy(bytes, from, at + (edits[i] as number));
+    arena.utf8(edits[i + 2] as string);
+    from = at + (edits[i + 1] as number);
+  }
+  arena.copy(bytes, from, at + close - 1);
+  return arena.pos - arena.begun;
+}
+
+/**
+ * `text[start, close)` as checked by `check`, then the tail (the standard fields and the closing brace), read from
+ * `line`: both written into the record arena since `beginRecord` (`headBytes` of head, -1: none), or the tail alone.
+ */
+export function recordText(check: RecordCheck, line: LineOrigin, text: string, start: number, close: number, headBytes: number): RecordText {
   const { source, start: lineStart, end: lineEnd } = line;
+  const begun = recordArena.begun;
+  if (headBytes >= 0) return RecordText.written(begun, headBytes, source, lineStart, lineEnd);
   // An empty object (`{}` with or without whitespace) gets the members without their leading comma.
-  if (text.charCodeAt(skipWhitespace(text, start + 1)) === 125) return RecordText.from('{', tailStart + 1, source, lineStart, lineEnd);
+  if (isEmptyObject(text, start)) return RecordText.from('{', begun + 1, source, lineStart, lineEnd);
   const bytes = check.bytes;
   const edits = check.edits;
   const headEnd = close - 1;
-  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), tailStart, source, lineStart, lineEnd);
+  if (bytes === undefined) return RecordText.from(edited(text, start, headEnd, edits), begun, source, lineStart, lineEnd);
   // From bytes: the received bytes up to the closing brace, with the coerced values as edits over them, the line a
-  // range of the same request. When there are many edits (every metric of a quoted-number record), the head is
-  // written out once instead: writing dozens of small pieces into the request body costs more than that copy.
+  // range of the same request.
   const at = check.bytesStart;
   let absolute: (number | string)[] | undefined;
   if (edits.length !== 0) {
@@ -74,8 +99,11 @@ export function recordText(check: RecordCheck, line: LineOrigin, text: string, s
       absolute[i + 1] = (absolute[i + 1] as number) + at;
     }
   }
-  const view = RecordText.view(bytes, at + start, at + headEnd, tailStart, absolute, lineStart, lineEnd);
-  return edits.length > MAX_VIEW_EDITS * 3 ? view.compacted() : view;
+  return RecordText.view(bytes, at + start, at + headEnd, begun, absolute, lineStart, lineEnd);
+}
+
+function isEmptyObject(text: string, start: number): boolean {
+  return text.charCodeAt(skipWhitespace(text, start + 1)) === 125;
 }
 
 /** `text[start, end)` with `edits` (flat triples `from, to, replacement`, in order) applied. */
