@@ -47,6 +47,8 @@ export class JsonScanner {
   /** The text has no control characters, so a string ends at the next quote unless a backslash comes first. */
   private clean = false;
   private escapeAt = -1;
+  /** The scan since `begin` skipped whitespace between tokens. */
+  spaced = false;
 
   /**
    * Scans the object starting at `src[start] === '{'` into `into`. Returns the index just after its closing `}`,
@@ -97,7 +99,9 @@ export class JsonScanner {
   }
 
   private ws(i: number): number {
-    return skipWhitespace(this.src, i);
+    const end = skipWhitespace(this.src, i);
+    if (end !== i) this.spaced = true;
+    return end;
   }
 
   private fail(at: number, what: string): -1 {
@@ -196,6 +200,7 @@ export class JsonScanner {
     this.src = src;
     this.error = '';
     this.escapeAt = -1;
+    this.spaced = false;
     this.clean = noControl ?? !CONTROL.test(src);
   }
 
@@ -286,6 +291,8 @@ export function minifyJson(scanner: JsonScanner, text: string): string | undefin
   const end = wholeValueEnd(scanner, text);
   if (end < 0) return undefined;
   const start = skipWhitespace(text, 0);
+  // Printed compact (as LSS prints the documents it puts inside strings): nothing to take out.
+  if (!scanner.spaced && start === 0 && end === text.length) return text;
   let out = '';
   let from = start;
   for (let i = start; i < end; i++) {
