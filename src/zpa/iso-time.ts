@@ -12,54 +12,54 @@ const ISO_MAX_MS = new Date(0).setUTCFullYear(9999, 11, 31) + DAY_MS - 1;
 export class IsoTime {
   private day = NaN;
   private dayText = '';
+  /** The time of day of the last `split`. */
+  private hour = 0;
+  private minute = 0;
+  private second = 0;
+  private millis = 0;
 
   format(ms: number): string {
-    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
-    let rest = ms - this.dayOf(ms) * DAY_MS;
-    const millis = rest % 1000;
-    rest = (rest - millis) / 1000;
-    const second = rest % 60;
-    rest = (rest - second) / 60;
-    const minute = rest % 60;
-    const hour = (rest - minute) / 60;
-    return this.dayText + TWO_DIGITS[hour] + ':' + TWO_DIGITS[minute] + ':' + TWO_DIGITS[second] + '.' + THREE_DIGITS[millis] + 'Z';
+    if (!this.split(ms)) return new Date(ms).toISOString();
+    return this.dayText + TWO_DIGITS[this.hour] + ':' + TWO_DIGITS[this.minute] + ':' + TWO_DIGITS[this.second] + '.' + THREE_DIGITS[this.millis] + 'Z';
   }
 
   /** The same text written into `arena` as it is being built: digit by digit, no string. */
   write(arena: ByteArena, ms: number): void {
-    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return arena.ascii(new Date(ms).toISOString());
-    const day = this.dayOf(ms);
+    if (!this.split(ms)) return arena.ascii(new Date(ms).toISOString());
     arena.ascii(this.dayText);
     arena.room(13);
     const slab = arena.slab;
-    let at = arena.pos;
-    let rest = ms - day * DAY_MS;
-    const millis = rest % 1000;
-    rest = (rest - millis) / 1000;
-    const second = rest % 60;
-    rest = (rest - second) / 60;
-    const minute = rest % 60;
-    const hour = (rest - minute) / 60;
-    at = twoDigits(slab, at, hour);
+    let at = twoDigits(slab, arena.pos, this.hour);
     slab[at++] = 58;
-    at = twoDigits(slab, at, minute);
+    at = twoDigits(slab, at, this.minute);
     slab[at++] = 58;
-    at = twoDigits(slab, at, second);
+    at = twoDigits(slab, at, this.second);
     slab[at++] = 46;
-    slab[at++] = 48 + Math.floor(millis / 100);
-    at = twoDigits(slab, at, millis % 100);
+    slab[at++] = 48 + Math.floor(this.millis / 100);
+    at = twoDigits(slab, at, this.millis % 100);
     slab[at++] = 90;
     arena.pos = at;
   }
 
-  /** The day of `ms`, with its date text (`2026-11-23T`) kept. */
-  private dayOf(ms: number): number {
+  /**
+   * Keeps the date text (`2026-11-23T`) of `ms`'s day and sets its time of day; false for a time outside the years
+   * toISOString writes with four digits, or not a whole millisecond.
+   */
+  private split(ms: number): boolean {
+    if (!(ms >= ISO_MIN_MS && ms <= ISO_MAX_MS) || !Number.isInteger(ms)) return false;
     const day = Math.floor(ms / DAY_MS);
     if (day !== this.day) {
       this.day = day;
       this.dayText = new Date(day * DAY_MS).toISOString().slice(0, 11);
     }
-    return day;
+    let rest = ms - day * DAY_MS;
+    this.millis = rest % 1000;
+    rest = (rest - this.millis) / 1000;
+    this.second = rest % 60;
+    rest = (rest - this.second) / 60;
+    this.minute = rest % 60;
+    this.hour = (rest - this.minute) / 60;
+    return true;
   }
 }
 
