@@ -20,6 +20,22 @@ test('a slab is filled in order, and a text bigger than what is left (or than a 
   assert.ok(arena.slab.length >= 5000);
 });
 
+test('a text written piece by piece stays one range: a piece that does not fit takes what was written of it to a new slab', () => {
+  const arena = new ByteArena(64);
+  arena.put('x'.repeat(20));
+  const first = arena.slab;
+  const start = arena.begin();
+  arena.ascii('{"a":"');
+  arena.utf8('é'.repeat(20));
+  arena.bytes(Buffer.from('","b":'));
+  arena.hex(255);
+  arena.copy(Buffer.from('--}--'), 2, 3);
+  assert.notEqual(arena.slab, first, 'the pieces outgrew the first slab');
+  assert.notEqual(arena.begun, start, 'and moved with the text');
+  assert.equal(arena.slab.toString('utf8', arena.begun, arena.pos), `{"a":"${'é'.repeat(20)}","b":ff}`);
+  assert.equal(first.toString('latin1', 0, 20), 'x'.repeat(20), 'what the first slab held stays');
+});
+
 test('thousands of records held at once, across many slabs, each read back as its own line plus its own standard fields', () => {
   const processor = new ZpaProcessor(loadSchemas());
   const generator = new LssGenerator();

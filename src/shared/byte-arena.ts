@@ -71,21 +71,28 @@ export class ByteArena {
 
   /** Any text, as UTF-8. */
   utf8(text: string): void {
-    this.room(text.length * 3);
-    this.pos += utf8Write(this.slab, text, this.pos);
-  }
-
-  bytes(bytes: Uint8Array): void {
-    const n = bytes.length;
-    this.room(n);
+    const n = text.length;
+    this.room(n * 3);
     const slab = this.slab;
     let pos = this.pos;
-    if (n < 48) for (let i = 0; i < n; i++) slab[pos++] = bytes[i];
-    else {
-      slab.set(bytes, pos);
-      pos += n;
+    // A short text by hand while it is ASCII, as `ascii` writes it; at any other character, the native write of it all.
+    if (n < 48) {
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 127) break;
+        slab[pos++] = c;
+      }
+      if (pos - this.pos === n) {
+        this.pos = pos;
+        return;
+      }
     }
-    this.pos = pos;
+    this.pos += utf8Write(slab, text, this.pos);
+  }
+
+  /** All of `bytes`. */
+  bytes(bytes: Buffer): void {
+    this.copy(bytes, 0, bytes.length);
   }
 
   /** The bytes `source[from, to)`. */

@@ -11,6 +11,7 @@ import { deviationsMember, type Deviation } from './deviations.js';
 import type { LogSchema } from './schema.js';
 import { INDICATOR_LISTS, type IndicatorSet } from './indicators.js';
 import { IsoTime } from './iso-time.js';
+import { escapesNothing } from './record-json.js';
 
 export interface ZpaOptions {
   /** Prefix of the standard fields; default `p_`. */
@@ -101,16 +102,10 @@ export class Enricher {
   }
 }
 
-/** `value` as a JSON string token: as it is between quotes when nothing in it needs escaping (jsonString's test). */
+/** `value` as a JSON string token, as jsonString writes it: between quotes as it is when nothing in it needs escaping. */
 function writeJsonString(arena: ByteArena, value: string): void {
-  let ascii = true;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return arena.utf8(JSON.stringify(value));
-    if (c > 127) ascii = false;
-  }
+  if (!escapesNothing(value)) return arena.utf8(JSON.stringify(value));
   arena.byte(0x22);
-  if (ascii) arena.ascii(value);
-  else arena.utf8(value);
+  arena.utf8(value);
   arena.byte(0x22);
 }

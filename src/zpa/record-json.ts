@@ -40,9 +40,14 @@ function mapJson(value: Map<unknown, unknown>): string {
 
 /** JSON.stringify of a string: the string in quotes when it holds nothing JSON.stringify would escape. */
 export function jsonString(v: string): string {
+  return escapesNothing(v) ? '"' + v + '"' : JSON.stringify(v);
+}
+
+/** `v` holds nothing JSON.stringify would escape: no control character, quote, backslash or lone surrogate half. */
+export function escapesNothing(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return false;
   }
-  return '"' + v + '"';
+  return true;
 }
