@@ -4,6 +4,7 @@
  * order), the event time and the field it came from, the indicator values, the deviations.
  */
 import type { Deviation } from './deviations.js';
+import { DECODED_DOCUMENT, EscapedDocument } from './escaped-document.js';
 import { FieldCheck } from './field-check.js';
 import { IndicatorSet } from './indicators.js';
 import { Kind } from './json-scan.js';
@@ -19,6 +20,7 @@ export class RecordCheck {
   private eventField = Infinity;
   private readonly check = new FieldCheck();
   private readonly lenient = new LenientValue();
+  private readonly document = new EscapedDocument();
   /**
    * The UTF-8 bytes the text being checked was read from as Latin-1 (one character per byte, so an offset in the text
    * is the same offset in them, from `bytesStart`), when it was (processBytes). `ascii`: they are all ASCII, so the
@@ -29,12 +31,15 @@ export class RecordCheck {
   ascii = true;
   /** A coercion of a non-ASCII line produced text that is not its bytes read as Latin-1. */
   unfaithful = false;
+  /** An edit is a document to decode from the bytes as the record is written (DECODED_DOCUMENT). */
+  decodesDocument = false;
 
   /** The first value the record's field checks refused, as strict validation names it: `field X: expected Y, got Z`. */
   refused: string | undefined;
 
   start(): void {
     this.edits.length = 0;
+    this.decodesDocument = false;
     this.deviations.length = 0;
     this.refused = undefined;
     this.eventMs = NaN;
@@ -44,6 +49,12 @@ export class RecordCheck {
 
   /** Checks one member's value `text[vs, ve)`; notes its coercion, event time and indicators. False: refused. */
   member(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): boolean {
+    // A JSON document inside a string, read from bytes: checked where it lies, decoded as the record is written.
+    if (field.type === 'json' && flag && kind === Kind.String && this.bytes !== undefined && this.document.valid(text, vs + 1, ve - 1)) {
+      this.edits.push(vs, ve, DECODED_DOCUMENT);
+      this.decodesDocument = true;
+      return true;
+    }
     const check = this.check;
     if (!check.check(field, text, vs, ve, kind, flag)) return false;
     const replacement = check.replacement;

@@ -4,6 +4,7 @@
  */
 import { recordArena, type ByteArena } from '../shared/byte-arena.js';
 import { RecordText } from '../shared/record-text.js';
+import { DECODED_DOCUMENT, writeDecoded } from './escaped-document.js';
 import { skipWhitespace } from './json-scan.js';
 import type { RecordCheck } from './record-check.js';
 
@@ -55,20 +56,24 @@ export function withoutNewline(line: string): string {
  * Starts the record's text in the record arena: for a record read from bytes with many coerced values (every metric of
  * a quoted-number record, an audit record's documents and ids), its head, the received bytes up to the closing brace
  * with the coerced values, is written there, before the tail: writing dozens of small pieces into each body costs
- * more than this one copy, and head and tail then go into a body as one range. Returns the bytes written, or -1 when
- * the head stays the request's bytes with edits over them (or a text of its own).
+ * more than this one copy, and head and tail then go into a body as one range. A record with a document to decode from
+ * the bytes (DECODED_DOCUMENT) is always written here. Returns the bytes written, or -1 when the head stays the
+ * request's bytes with edits over them (or a text of its own).
  */
 export function beginRecord(arena: ByteArena, check: RecordCheck, text: string, start: number, close: number): number {
   arena.begin();
   const bytes = check.bytes;
   const edits = check.edits;
-  if (bytes === undefined || edits.length <= MAX_VIEW_EDITS * 3 || isEmptyObject(text, start)) return -1;
+  if (bytes === undefined || (edits.length <= MAX_VIEW_EDITS * 3 && !check.decodesDocument) || isEmptyObject(text, start)) return -1;
   const at = check.bytesStart;
   let from = at + start;
   for (let i = 0; i < edits.length; i += 3) {
-    arena.copy(bytes, from, at + (edits[i] as number));
-    arena.utf8(edits[i + 2] as string);
+    const valueStart = at + (edits[i] as number);
+    arena.copy(bytes, from, valueStart);
     from = at + (edits[i + 1] as number);
+    const replacement = edits[i + 2] as string;
+    if (replacement === DECODED_DOCUMENT) writeDecoded(arena, bytes, valueStart + 1, from - 1);
+    else arena.utf8(replacement);
   }
   arena.copy(bytes, from, at + close - 1);
   return arena.pos - arena.begun;
