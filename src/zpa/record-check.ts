@@ -12,6 +12,9 @@ import { LenientValue } from './lenient-value.js';
 import type { FieldSpec } from './schema.js';
 import { isAsciiText } from './byte-line.js';
 
+/** An edit's text that stands for the value's own bytes between quotes (see `member`); no JSON text holds U+0000 raw. */
+export const QUOTED_VALUE = '\u0000quoted value';
+
 export class RecordCheck {
   readonly edits: (number | string)[] = [];
   readonly indicators = new IndicatorSet();
@@ -49,11 +52,19 @@ export class RecordCheck {
 
   /** Checks one member's value `text[vs, ve)`; notes its coercion, event time and indicators. False: refused. */
   member(field: FieldSpec, text: string, vs: number, ve: number, kind: Kind, flag: boolean): boolean {
-    // A JSON document inside a string, read from bytes: checked where it lies, decoded as the record is written.
-    if (field.type === 'json' && flag && kind === Kind.String && this.bytes !== undefined && this.document.valid(text, vs + 1, ve - 1)) {
-      this.edits.push(vs, ve, DECODED_DOCUMENT);
-      this.decodesDocument = true;
-      return true;
+    if (this.bytes !== undefined) {
+      // Read from bytes, two coercions are written from them as the record is written, with no text made for them: a
+      // number in a string field, quoted; a JSON document inside a string, checked where it lies and decoded.
+      if (kind === Kind.Number && field.type === 'string') {
+        this.edits.push(vs, ve, QUOTED_VALUE);
+        if (field.indicators.length !== 0) this.indicateValue(field, text, vs, ve, kind, flag);
+        return true;
+      }
+      if (field.type === 'json' && flag && kind === Kind.String && this.document.valid(text, vs + 1, ve - 1)) {
+        this.edits.push(vs, ve, DECODED_DOCUMENT);
+        this.decodesDocument = true;
+        return true;
+      }
     }
     const check = this.check;
     if (!check.check(field, text, vs, ve, kind, flag)) return false;

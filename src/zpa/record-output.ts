@@ -6,7 +6,7 @@ import { recordArena, type ByteArena } from '../shared/byte-arena.js';
 import { RecordText } from '../shared/record-text.js';
 import { DECODED_DOCUMENT, writeDecoded } from './escaped-document.js';
 import { skipWhitespace } from './json-scan.js';
-import type { RecordCheck } from './record-check.js';
+import { QUOTED_VALUE, type RecordCheck } from './record-check.js';
 
 /** Up to this many coerced values, a record read from bytes stays a view of them with its edits (beginRecord). */
 const MAX_VIEW_EDITS = 4;
@@ -72,8 +72,15 @@ export function beginRecord(arena: ByteArena, check: RecordCheck, text: string, 
     arena.copy(bytes, from, valueStart);
     from = at + (edits[i + 1] as number);
     const replacement = edits[i + 2] as string;
-    if (replacement === DECODED_DOCUMENT) writeDecoded(arena, bytes, valueStart + 1, from - 1);
-    else arena.utf8(replacement);
+    if (replacement === QUOTED_VALUE) {
+      arena.byte(0x22);
+      arena.copy(bytes, valueStart, from);
+      arena.byte(0x22);
+    } else if (replacement === DECODED_DOCUMENT) {
+      writeDecoded(arena, bytes, valueStart + 1, from - 1);
+    } else {
+      arena.utf8(replacement);
+    }
   }
   arena.copy(bytes, from, at + close - 1);
   return arena.pos - arena.begun;
@@ -100,8 +107,11 @@ export function recordText(check: RecordCheck, line: LineOrigin, text: string, s
   if (edits.length !== 0) {
     absolute = edits.slice();
     for (let i = 0; i < absolute.length; i += 3) {
-      absolute[i] = (absolute[i] as number) + at;
-      absolute[i + 1] = (absolute[i + 1] as number) + at;
+      const from = absolute[i] as number;
+      const to = absolute[i + 1] as number;
+      if (absolute[i + 2] === QUOTED_VALUE) absolute[i + 2] = '"' + text.slice(from, to) + '"';
+      absolute[i] = from + at;
+      absolute[i + 1] = to + at;
     }
   }
   return RecordText.view(bytes, at + start, at + headEnd, begun, absolute, lineStart, lineEnd);
