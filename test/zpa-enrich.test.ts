@@ -1,15 +1,17 @@
 /**
  * The enricher's shortcuts against what they stand for: ISO times without a Date per record (toISOString), JSON
  * strings without JSON.stringify when nothing needs escaping, and IPv4 recognised without node:net's regular
- * expression (isIP).
+ * expression (isIP), and the appended fields written into the record arena, a value repeated across lists copied.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { jsonString } from '../src/zpa/record-json.js';
 import { IsoTime } from '../src/zpa/iso-time.js';
-import { ipVersion } from '../src/zpa/indicators.js';
-import { seededRandom } from '../src/zpa/index.js';
+import { IndicatorSet, ipVersion } from '../src/zpa/indicators.js';
+import { loadSchemas, seededRandom } from '../src/zpa/index.js';
+import { Enricher } from '../src/zpa/enrich.js';
+import { ByteArena } from '../src/shared/byte-arena.js';
 
 const random = seededRandom(77);
 const int = (n: number) => Math.floor(random() * n);
@@ -55,4 +57,33 @@ test('ipVersion is node:net isIP for any string', () => {
     assert.equal(ipVersion(s), expected, JSON.stringify(s));
   }
   assert.ok(v4 > 1000 && v6 > 1000, `${v4} IPv4, ${v6} IPv6 samples`);
+});
+
+test('the appended fields, one value in several lists, are exact wherever the record moves to a new slab', () => {
+  const schema = loadSchemas().byId.get('audit-log')!;
+  const enricher = new Enricher();
+  const ctx = { tag: 'zpa.audit', address: '10.0.0.1', source: 'connector-1' };
+  const values = ['ana@example.com', 'o\'brien "ob"@example.com', 'caf\u00e9@example.com', 'x@y.example'];
+  let moved = 0;
+  for (let n = 0; n < 600; n++) {
+    const indicators = new IndicatorSet();
+    const mine = values.slice(0, 1 + int(values.length));
+    for (const v of mine) for (const kind of ['email', 'username', 'actor_id'] as const) indicators.add(kind, v);
+    // A small slab, already holding part of another text: the record's tail crosses into a new slab anywhere.
+    const arena = new ByteArena(256);
+    arena.begin();
+    arena.ascii('-'.repeat(int(250)));
+    const slab = arena.slab;
+    const start = arena.begin();
+    arena.ascii('{"a":1');
+    enricher.write(arena, schema, Date.UTC(2026, 0, 5), Date.UTC(2026, 0, 6), indicators, ctx, '', []);
+    if (arena.slab !== slab || arena.begun !== start) moved++;
+    const record = JSON.parse(arena.slab.toString('utf8', arena.begun, arena.pos)) as Record<string, unknown>;
+    const emails = mine.filter((v) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v));
+    assert.deepEqual(record.p_any_emails, emails.length > 0 ? emails : undefined, JSON.stringify(mine));
+    assert.deepEqual(record.p_any_usernames, mine);
+    assert.deepEqual(record.p_any_actor_ids, mine);
+    assert.equal(record.p_event_time, '2026-01-05T00:00:00.000Z');
+  }
+  assert.ok(moved > 100, `${moved} records moved to a new slab`);
 });

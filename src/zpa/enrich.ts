@@ -73,6 +73,11 @@ export class Enricher {
     this.parseTime.write(arena, parseMs);
     arena.byte(0x22);
     const { lists, counts } = indicators;
+    // One value often fills several lists (a user's email is also their user name and actor id): written once,
+    // then copied, by its offset in the text begun, which a move to a new slab keeps.
+    let last: string | undefined;
+    let lastFrom = 0;
+    let lastTo = 0;
     for (let i = 0; i < counts.length; i++) {
       const count = counts[i];
       if (count === 0) continue;
@@ -80,7 +85,15 @@ export class Enricher {
       const l = lists[i];
       for (let j = 0; j < count; j++) {
         if (j !== 0) arena.byte(0x2c);
-        writeJsonString(arena, l[j]);
+        const value = l[j];
+        if (value === last) {
+          arena.copy(arena.slab, arena.begun + lastFrom, arena.begun + lastTo);
+          continue;
+        }
+        last = value;
+        lastFrom = arena.pos - arena.begun;
+        writeJsonString(arena, value);
+        lastTo = arena.pos - arena.begun;
       }
       arena.byte(0x5d);
     }
