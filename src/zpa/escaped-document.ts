@@ -1,5 +1,12 @@
 /** A JSON document written inside a JSON string (an audit record's old and new values), checked and decoded where it lies. */
 import type { ByteArena } from '../shared/byte-arena.js';
+import { JsonScanner } from './json-scan.js';
+
+/**
+ * The replacement text (RecordCheck's edits) of a document to write decoded from the line's bytes: no JSON text holds
+ * the character U+0000 unescaped, so no real replacement is ever this.
+ */
+export const DECODED_DOCUMENT = '\u0000decoded document';
 
 /**
  * Whether the content `src[start, end)` of a JSON string token decodes to a compact JSON object or array, read as it
@@ -8,21 +15,18 @@ import type { ByteArena } from '../shared/byte-arena.js';
  * is not such a document answers false, and the caller decodes the string and reads the text (FieldCheck), which
  * decides what it is. `src[end]` is the string's closing quote, which nothing here accepts: reads cannot run past it.
  */
-/**
- * The replacement text (RecordCheck's edits) of a document to write decoded from the line's bytes: no JSON text holds
- * the character U+0000 unescaped, so no real replacement is ever this.
- */
-export const DECODED_DOCUMENT = '\u0000decoded document';
-
 export class EscapedDocument {
   private src = '';
   private end = 0;
+  /** Reads the numbers and literals, which need no escape: as the general path reads them. */
+  private readonly scanner = new JsonScanner();
 
   valid(src: string, start: number, end: number): boolean {
     const c = src.charCodeAt(start);
     if (c !== 123 && c !== 91) return false;
     this.src = src;
     this.end = end;
+    this.scanner.begin(src, true);
     return this.value(start, 0) === end;
   }
 
@@ -33,10 +37,8 @@ export class EscapedDocument {
     if (c === 92) return src.charCodeAt(i + 1) === 34 ? this.string(i + 2) : -1;
     if (c === 123) return this.container(i, depth, true);
     if (c === 91) return this.container(i, depth, false);
-    if (c === 116) return src.startsWith('true', i) ? i + 4 : -1;
-    if (c === 102) return src.startsWith('false', i) ? i + 5 : -1;
-    if (c === 110) return src.startsWith('null', i) ? i + 4 : -1;
-    return this.number(i);
+    // A raw quote is the string's own closing one: the document ended early.
+    return c === 34 ? -1 : this.scanner.scanValue(i);
   }
 
   /** From just after a string's opening \" to just after its closing one, or -1. */
@@ -89,28 +91,6 @@ export class EscapedDocument {
       if (c !== 44) return -1;
       i++;
     }
-  }
-
-  private number(i: number): number {
-    const src = this.src;
-    if (src.charCodeAt(i) === 45) i++;
-    let c = src.charCodeAt(i);
-    if (c === 48) c = src.charCodeAt(++i);
-    else if (c >= 49 && c <= 57) while ((c = src.charCodeAt(++i)) >= 48 && c <= 57);
-    else return -1;
-    if (c === 46) {
-      const d = ++i;
-      while ((c = src.charCodeAt(i)) >= 48 && c <= 57) i++;
-      if (i === d) return -1;
-    }
-    if (c === 101 || c === 69) {
-      c = src.charCodeAt(++i);
-      if (c === 43 || c === 45) i++;
-      const d = i;
-      while ((c = src.charCodeAt(i)) >= 48 && c <= 57) i++;
-      if (i === d) return -1;
-    }
-    return i;
   }
 }
 
