@@ -6,6 +6,7 @@
  */
 import type { Deviation } from './deviations.js';
 import type { Members } from './json-scan.js';
+import { coreProgram, type CoreProgram } from './layout-core.js';
 import type { FieldSpec, LogSchema } from './schema.js';
 
 export interface Layout {
@@ -34,6 +35,8 @@ export interface FastLayout {
   readonly pieces: readonly string[];
   readonly fields: readonly (FieldSpec | undefined)[];
   readonly tail: string;
+  /** The layout core's program for it (layout-core.ts), when the core can read every member. */
+  readonly core: CoreProgram | undefined;
 }
 
 export interface KeyFields {
@@ -105,7 +108,8 @@ function fastLayout(layout: Omit<Layout, 'fast'>): FastLayout {
     fields.push(layout.fields[i]);
     pending = '';
   });
-  return { pieces, fields, tail: pending + layout.tail };
+  const fast = { pieces, fields, tail: pending + layout.tail };
+  return { ...fast, core: coreProgram(fast) };
 }
 
 /** The scanned record's text around its values (and its held values) is the layout's, piece by piece. */

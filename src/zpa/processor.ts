@@ -19,6 +19,7 @@ import { Enricher, type ZpaOptions } from './enrich.js';
 import { repairJson } from './json-repair.js';
 import { JsonScanner, Members, skipWhitespace } from './json-scan.js';
 import { sameLayout, type Layout } from './layout.js';
+import { LayoutCore } from './layout-core.js';
 import { LayoutLearner } from './layout-learner.js';
 import { RecordCheck } from './record-check.js';
 import { beginRecord, LineOrigin, lineOf, recordText, withoutNewline } from './record-output.js';
@@ -35,6 +36,8 @@ export interface ProcessorOptions extends ZpaOptions {
   validation?: 'lenient' | 'strict';
   /** The user's own templates (`zpa.templates`), compiled. */
   templates?: ConfiguredTemplates;
+  /** Read lines of known layouts with the layout core (default true); false: the TypeScript path alone, its reference. */
+  core?: boolean;
 }
 
 export class ZpaProcessor implements RecordProcessor {
@@ -48,6 +51,7 @@ export class ZpaProcessor implements RecordProcessor {
   private readonly scanner = new JsonScanner();
   private readonly members = new Members();
   private readonly check = new RecordCheck();
+  private readonly core: LayoutCore | undefined;
   /** The line of the record being read, as received: it travels with the record (RecordText). */
   private readonly line = new LineOrigin();
   /** The last layout seen for records a tag assigned to a schema, per schema; and for records classified by keys. */
@@ -74,6 +78,7 @@ export class ZpaProcessor implements RecordProcessor {
     this.lines = new LineReader(schemas, this.defaults, options.templates ?? ConfiguredTemplates.none());
     this.configured = options.templates ?? ConfiguredTemplates.none();
     this.strict = options.validation === 'strict';
+    this.core = options.core === false ? undefined : new LayoutCore();
   }
 
   process(record: Record<string, unknown>, ctx: RecordContext, entryMs = NaN): Outcome {
@@ -119,6 +124,10 @@ export class ZpaProcessor implements RecordProcessor {
    */
   processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext, entryMs = NaN): Outcome {
     this.enter(ctx, entryMs);
+    if (this.core !== undefined && buf[start] === 0x7b) {
+      const outcome = this.fromCore(this.core, buf, start, end);
+      if (outcome !== undefined) return outcome;
+    }
     const scan = scanBytes(buf, start, end);
     let lineEnd = end;
     while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
@@ -144,6 +153,37 @@ export class ZpaProcessor implements RecordProcessor {
     // own (a decoded \u escape): again as decoded text, which is exact.
     if (!check.ascii && (isFailure(outcome) || check.unfaithful || outcome.deviations !== undefined)) return this.fromDecoded(buf, start, lineEnd, true);
     return outcome;
+  }
+
+  /**
+   * The line `buf[start, end)` read by the layout core against its stream's layout, as the fast path would read it;
+   * undefined when there is no such layout or the core declines the line.
+   */
+  private fromCore(core: LayoutCore, buf: Buffer, start: number, end: number): Outcome | undefined {
+    const template = this.template;
+    if (template !== undefined && !template.native) return undefined;
+    const layout = this.tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(this.tagged);
+    const program = layout?.fast?.core;
+    if (program === undefined) return undefined;
+    let lineEnd = end;
+    while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
+    const headBytes = core.read(program, buf, start, lineEnd);
+    if (headBytes < 0) return undefined;
+    const check = this.check;
+    check.start();
+    check.fromCore(program, core.times, core.ranges, buf, start, core.state[0] === 0);
+    const schema = layout!.schema;
+    this.line.bytes(buf, start, lineEnd);
+    // Unedited, the record stays a view of the request's bytes, as on the TypeScript path; else it is written whole.
+    if (core.state[1] === 0) {
+      recordArena.begin();
+      this.tail(schema, '');
+      return this.ok(schema, RecordText.view(buf, start, lineEnd - 1, recordArena.begun, undefined, start, lineEnd));
+    }
+    recordArena.begin();
+    recordArena.bytes(core.output(headBytes));
+    this.tail(schema, '');
+    return this.ok(schema, RecordText.written(recordArena.begun, headBytes, buf, start, lineEnd));
   }
 
   /**

@@ -10,7 +10,8 @@ import { IndicatorSet } from './indicators.js';
 import { Kind } from './json-scan.js';
 import { LenientValue } from './lenient-value.js';
 import type { FieldSpec } from './schema.js';
-import { isAsciiText } from './byte-line.js';
+import { isAsciiText, latin1Text } from './byte-line.js';
+import type { CoreProgram } from './layout-core.js';
 
 /** An edit's text that stands for the value's own bytes between quotes (see `member`); no JSON text holds U+0000 raw. */
 export const QUOTED_VALUE = '\u0000quoted value';
@@ -93,6 +94,24 @@ export class RecordCheck {
     // A value kept as it came that is no text (an object, a list) names no indicator.
     const scalar = kind !== Kind.Object && kind !== Kind.Array && kind !== Kind.Null;
     if (scalar && field.indicators.length !== 0 && field.type === 'string') this.indicateValue(field, text, vs, ve, kind, flag);
+  }
+
+  /**
+   * What the layout core noted of the record it read from `bytes` at `at` (UTF-8, `ascii` or not): the event time and
+   * the indicator values of `program`'s members, from its `times` and `ranges`.
+   */
+  fromCore(program: CoreProgram, times: Float64Array, ranges: Int32Array, bytes: Buffer, at: number, ascii: boolean): void {
+    const { fields, noted } = program;
+    for (let k = 0; k < noted.length; k++) {
+      const m = noted[k];
+      const field = fields[m]!;
+      const ms = times[m];
+      if (ms >= 0 && field.isEventTime) this.eventTime(field, ms);
+      const from = ranges[2 * m];
+      if (from < 0) continue;
+      const to = at + ranges[2 * m + 1];
+      this.indicate(field, ascii ? latin1Text(bytes, at + from, to) : bytes.toString('utf8', at + from, to));
+    }
   }
 
   /** Replaces `text[from, to)` with `replacement` in the output (edits must come in text order). */
