@@ -48,7 +48,7 @@ class Pair {
     const viaCore = this.core.processBytes(bytes, junk.length, bytes.length - junk.length, this.ctx);
     const read = answers.read > before;
     const viaReference = this.reference.processBytes(bytes, junk.length, bytes.length - junk.length, this.ctx);
-    assert.deepEqual(comparable(viaCore), comparable(viaReference), `${label}: ${line.toString('latin1')}`);
+    assert.deepEqual(comparable(viaCore, true), comparable(viaReference, true), `${label}: ${line.toString('latin1')}`);
     return read;
   }
 }
@@ -122,7 +122,8 @@ function coreVariants(line: string, schemaFields: ReadonlyMap<string, FieldSpec>
     const vs = members.valueStart[i];
     const ve = members.valueEnd[i];
     const field = schemaFields.get(line.slice(members.keyStart[i], members.keyEnd[i]));
-    for (const v of valuesFor(field, random)) if (random() < 0.25) out.push(Buffer.from(line.slice(0, vs) + v + line.slice(ve)));
+    // Documents: each variant, the rare ones included (a nesting deeper than the readers take).
+    for (const v of valuesFor(field, random)) if (field?.type === 'json' || random() < 0.25) out.push(Buffer.from(line.slice(0, vs) + v + line.slice(ve)));
     if (line[vs] === '"' && random() < 0.3) {
       const raw = UTF8[Math.floor(random() * UTF8.length)];
       out.push(Buffer.concat([Buffer.from(line.slice(0, vs + 1)), raw, Buffer.from(line.slice(vs + 1))]));

@@ -20,16 +20,22 @@ export interface ZpaOptions {
   staticFields?: Record<string, string | number | boolean>;
 }
 
+/** See Enricher#fixed. */
+export interface FixedFields {
+  readonly start: Buffer;
+  readonly eventTime: Buffer;
+  readonly parseTime: Buffer;
+}
+
 export class Enricher {
   private readonly prefix: string;
-  private readonly logTypeMembers = new Map<LogSchema, Buffer>();
+  private readonly fixedFields = new Map<LogSchema, FixedFields>();
   private readonly staticMembers: Buffer;
   private readonly indicatorKeys: Buffer[];
   /** Unique per process start: row ids from replicas and restarts do not collide. */
   private readonly rowIdBase = randomBytes(8).toString('hex');
   private rowCounter = 0;
-  /** The constant text around the per-record values: `,"p_row_id":"<base>`, `","p_event_time":"`, ... */
-  private readonly rowIdStart: Buffer;
+  /** The constant text around the per-record values: `","p_event_time":"`, `","p_parse_time":"`. */
   private readonly eventTimeStart: Buffer;
   private readonly parseTimeStart: Buffer;
   /** One per time: each keeps the date text of its own last day. */
@@ -42,7 +48,6 @@ export class Enricher {
   constructor(options: ZpaOptions = {}) {
     this.prefix = options.prefix ?? 'p_';
     this.indicatorKeys = INDICATOR_LISTS.map((l) => Buffer.from(`,"${this.prefix}any_${l}":[`));
-    this.rowIdStart = Buffer.from(`,"${this.prefix}row_id":"${this.rowIdBase}`);
     this.eventTimeStart = Buffer.from(`","${this.prefix}event_time":"`);
     this.parseTimeStart = Buffer.from(`","${this.prefix}parse_time":"`);
     this.staticMembers = Buffer.from(
@@ -58,20 +63,45 @@ export class Enricher {
    * it waits with its record for the batch.
    */
   write(arena: ByteArena, schema: LogSchema, eventMs: number, parseMs: number, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): void {
-    const p = this.prefix;
-    let logType = this.logTypeMembers.get(schema);
-    if (logType === undefined) {
-      logType = Buffer.from(`,"${p}log_type":${JSON.stringify(schema.name)}`);
-      this.logTypeMembers.set(schema, logType);
-    }
-    arena.bytes(logType);
-    arena.bytes(this.rowIdStart);
+    const fixed = this.fixed(schema);
+    arena.bytes(fixed.start);
     arena.hex(this.rowCounter++);
-    arena.bytes(this.eventTimeStart);
+    arena.bytes(fixed.eventTime);
     this.eventTime.write(arena, eventMs);
-    arena.bytes(this.parseTimeStart);
+    arena.bytes(fixed.parseTime);
     this.parseTime.write(arena, parseMs);
     arena.byte(0x22);
+    this.writeRest(arena, indicators, ctx, linePrefix, deviations);
+  }
+
+  /**
+   * The constant texts of the first standard fields of `schema`'s records: before the row counter (log type and row id
+   * base), before the event time, before the parse time. The layout core writes those fields with them (then
+   * `rowWritten` and `writeRest`), as `write` does.
+   */
+  fixed(schema: LogSchema): FixedFields {
+    let fixed = this.fixedFields.get(schema);
+    if (fixed === undefined) {
+      const p = this.prefix;
+      fixed = { start: Buffer.from(`,"${p}log_type":${JSON.stringify(schema.name)},"${p}row_id":"${this.rowIdBase}`), eventTime: this.eventTimeStart, parseTime: this.parseTimeStart };
+      this.fixedFields.set(schema, fixed);
+    }
+    return fixed;
+  }
+
+  /** The row counter the next record's row id ends with. */
+  get row(): number {
+    return this.rowCounter;
+  }
+
+  /** A record's first standard fields were written with `row` (by the layout core). */
+  rowWritten(): void {
+    this.rowCounter++;
+  }
+
+  /** The standard fields after the parse time, and the closing brace. */
+  writeRest(arena: ByteArena, indicators: IndicatorSet, ctx: RecordContext, linePrefix: string, deviations: readonly Deviation[]): void {
+    const p = this.prefix;
     const { lists, counts } = indicators;
     // One value often fills several lists (a user's email is also their user name and actor id): written once,
     // then copied, by its offset in the text begun, which a move to a new slab keeps.

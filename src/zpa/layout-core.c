@@ -4,13 +4,15 @@
 // reads: so it needs to know only the common spellings. Build: npm run build:core (clang with the wasm32 target).
 //
 // The program (written by layout-core.ts, 32-bit words): [0] member count, [1] tail offset, [2] tail length, then per
-// member: piece offset, piece length, op, flags. Offsets count bytes from the program's start. A piece is the exact
-// text before a value (separator, key, colon); the tail the text after the last value, closing brace included.
+// member: piece offset, piece length, op, flags, event-time rank (the field's place in its schema, -1: no event time).
+// Offsets count bytes from the program's start. A piece is the exact text before a value (separator, key, colon); the
+// tail the text after the last value, closing brace included.
 
 typedef unsigned char u8;
 typedef unsigned int u32;
 typedef int i32;
 typedef long long i64;
+typedef unsigned long long u64;
 
 // What a member's value must be: the field's type, as FieldCheck (field-check.ts) accepts it without a coercion other
 // than the two written here, a number quoted into a string field and a JSON document decoded out of its string.
@@ -260,20 +262,85 @@ static void edit(Writer *w, const u8 *s, u32 to, const u8 *text, u32 n, u32 next
   w->edits++;
 }
 
+// From civil.ts's inverse (H. Hinnant): the date of a day count from 1970-01-01.
+static void civil_from_days(i64 days, i32 *year, i32 *month, i32 *day) {
+  i64 z = days + 719468;
+  i64 era = (z >= 0 ? z : z - 146096) / 146097;
+  i32 doe = (i32)(z - era * 146097);
+  i32 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  i32 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  i32 mp = (5 * doy + 2) / 153;
+  *day = doy - (153 * mp + 2) / 5 + 1;
+  *month = mp < 10 ? mp + 3 : mp - 9;
+  *year = (i32)(yoe + era * 400) + (*month <= 2);
+}
+
+static u32 digits(u8 *out, u32 o, i32 value, i32 count) {
+  for (i32 k = count - 1; k >= 0; k--, value /= 10) out[o + k] = (u8)('0' + value % 10);
+  return o + count;
+}
+
+// The end of year 9999: Date#toISOString writes later years with six digits (iso-time.ts writes them its way).
+static const i64 ISO_MAX_MS = 253402300799999LL;
+
+// `ms` (not before 1970: the core declines earlier times) as Date#toISOString writes it, `2019-05-30T08:20:42.230Z`,
+// as iso-time.ts writes it.
+static u32 iso(u8 *out, u32 o, i64 ms) {
+  i64 days = ms / 86400000;
+  i32 rest = (i32)(ms - days * 86400000);
+  i32 year, month, day;
+  civil_from_days(days, &year, &month, &day);
+  o = digits(out, o, year, 4);
+  out[o++] = '-';
+  o = digits(out, o, month, 2);
+  out[o++] = '-';
+  o = digits(out, o, day, 2);
+  out[o++] = 'T';
+  o = digits(out, o, rest / 3600000, 2);
+  out[o++] = ':';
+  o = digits(out, o, rest / 60000 % 60, 2);
+  out[o++] = ':';
+  o = digits(out, o, rest / 1000 % 60, 2);
+  out[o++] = '.';
+  o = digits(out, o, rest % 1000, 3);
+  out[o++] = 'Z';
+  return o;
+}
+
+// The row counter in lower-case hex, no leading zeros, as ByteArena#hex writes it.
+static u32 hex(u8 *out, u32 o, u64 value) {
+  u32 count = 1;
+  for (u64 v = value; v >= 16; v >>= 4) count++;
+  for (u32 k = count; k-- > 0; value >>= 4) out[o + k] = "0123456789abcdef"[value & 15];
+  return o + count;
+}
+
+static u32 piece(u8 *out, u32 o, const i32 *parts, i32 k) {
+  __builtin_memcpy(out + o, (const u8 *)parts + parts[k], (u32)parts[3 + k]);
+  return o + (u32)parts[3 + k];
+}
+
 // Reads the line s[0, n) (s[n] == 0) against the program. On success writes the record up to its closing brace (not
 // included) to `out`, with its coerced values, and returns its length; per member, sets times[m] (epoch ms of a time
 // value, else -1) and ranges[2m, 2m+1] (the offsets of its indicator value in the line, else -1); state[0]: the line
 // holds non-ASCII characters; state[1]: how many edits the record has (0: it is the line up to its closing brace).
 // Returns -1 to decline.
+//
+// With an event time in the record, the enricher's first standard fields follow (Enricher#writeFixed in enrich.ts):
+// `parts` holds its three constant texts (offsets [0..2] and lengths [3..5] from `parts`), around the row counter
+// `row`, the event time and the parse time `parse_ms`. Then state[2] is 1, state[3] the record's own length, and
+// event[0] its event time; an unedited record's own text is not written (it is the line), only what follows it.
 __attribute__((export_name("read_line")))
-i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i32 *ranges, i32 *state) {
+i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i32 *ranges, i32 *state, const i32 *parts, double row, double parse_ms, double *event) {
   const u8 *base = (const u8 *)program;
   i32 count = program[0];
   const i32 *member = program + 3;
   Writer w = {out, 0, 0, 0};
   u32 i = 0;
+  i32 event_rank = 0x7fffffff;
+  double event_ms = -1;
   non_ascii = 0;
-  for (i32 m = 0; m < count; m++, member += 4) {
+  for (i32 m = 0; m < count; m++, member += 5) {
     u32 piece = (u32)member[1];
     if (!same(s + i, base + member[0], piece)) return -1;
     i += piece;
@@ -339,6 +406,7 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
         double ms = op == OP_RFC3339 ? rfc3339_ms(s + i + 1, end - i - 2) : ctime_ms(s + i + 1, end - i - 2);
         if (ms < 0) return -1;
         times[m] = ms;
+        if (member[4] >= 0 && member[4] < event_rank) { event_rank = member[4]; event_ms = ms; }
         break;
       }
       case OP_JSON:
@@ -356,6 +424,18 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
   if (!same(s + i, base + program[1], tail) || i + tail != n || s[n - 1] != '}') return -1;
   state[0] = non_ascii;
   state[1] = (i32)w.edits;
-  edit(&w, s, n - 1, (const u8 *)"", 0, n - 1);
-  return (i32)w.o;
+  state[2] = 0;
+  event[0] = event_ms;
+  if (w.edits) edit(&w, s, n - 1, (const u8 *)"", 0, n - 1);
+  state[3] = (i32)w.o;
+  if (event_ms < 0 || parse_ms < 0 || parse_ms > ISO_MAX_MS) return (i32)w.o;
+  u32 o = piece(out, w.o, parts, 0);
+  o = hex(out, o, (u64)row);
+  o = piece(out, o, parts, 1);
+  o = iso(out, o, (i64)event_ms);
+  o = piece(out, o, parts, 2);
+  o = iso(out, o, (i64)parse_ms);
+  out[o++] = '"';
+  state[2] = 1;
+  return (i32)o;
 }

@@ -3,6 +3,7 @@
  * layout whose every member it can read. The processor's TypeScript path stays the reference: the core answers only
  * for a line that path accepts without a deviation, with the same text, and declines the rest, which that path reads.
  */
+import type { FixedFields } from './enrich.js';
 import type { FastLayout } from './layout.js';
 import type { FieldSpec } from './schema.js';
 import { LAYOUT_CORE_WASM } from './layout-core-wasm.js';
@@ -11,6 +12,8 @@ import { LAYOUT_CORE_WASM } from './layout-core-wasm.js';
 const OP = { any: 0, string: 1, bigint: 2, float: 3, boolean: 4, rfc3339: 5, ctime: 6, json: 7 } as const;
 const F_REQUIRED = 1;
 const F_INDICATOR = 2;
+/** Program words per member. */
+const WORDS = 5;
 /** The one strftime format the core reads, ctime as ZPA's schemas spell it. */
 const CTIME = '%a %b %e %H:%M:%S %Y';
 
@@ -27,7 +30,7 @@ export class CoreProgram {
     /** Header words, per-member words, then the pieces' and the tail's bytes (layout-core.c). */
     readonly code: Uint8Array,
     readonly fields: readonly (FieldSpec | undefined)[],
-    /** Members with an event time or indicators to note, in member order. */
+    /** Members with indicators to note, in member order. */
     readonly noted: readonly number[],
   ) {}
 }
@@ -44,9 +47,9 @@ export function coreProgram(fast: Omit<FastLayout, 'core'>): CoreProgram | undef
     const op = field === undefined ? OP.any : opOf(field);
     if (op === undefined) return undefined;
     ops.push(op);
-    if (field !== undefined && (field.isEventTime || (field.type === 'string' && field.indicators.length !== 0))) noted.push(m);
+    if (field !== undefined && field.type === 'string' && field.indicators.length !== 0) noted.push(m);
   }
-  const header = (3 + 4 * count) * 4;
+  const header = (3 + WORDS * count) * 4;
   const size = header + pieces.reduce((n, p) => n + p.length, 0) + tail.length;
   if (size > PROGRAM_BYTES) return undefined;
   const code = new Uint8Array(size);
@@ -60,10 +63,13 @@ export function coreProgram(fast: Omit<FastLayout, 'core'>): CoreProgram | undef
   words[0] = count;
   for (let m = 0; m < count; m++) {
     const field = fields[m];
-    words[3 + 4 * m] = put(pieces[m]);
-    words[4 + 4 * m] = pieces[m].length;
-    words[5 + 4 * m] = ops[m];
-    words[6 + 4 * m] = field === undefined ? 0 : (field.required ? F_REQUIRED : 0) | (field.type === 'string' && field.indicators.length !== 0 ? F_INDICATOR : 0);
+    const at = 3 + WORDS * m;
+    words[at] = put(pieces[m]);
+    words[at + 1] = pieces[m].length;
+    words[at + 2] = ops[m];
+    words[at + 3] = field === undefined ? 0 : (field.required ? F_REQUIRED : 0) | (field.type === 'string' && field.indicators.length !== 0 ? F_INDICATOR : 0);
+    // The first event-time field in schema order that is set gives the event time.
+    words[at + 4] = field?.isEventTime === true ? field.index : -1;
   }
   words[1] = put(tail);
   words[2] = tail.length;
@@ -97,18 +103,27 @@ function isAscii(text: string): boolean {
 /** As much of the WebAssembly API as the core needs: its types live in TypeScript's DOM library, which is not ours. */
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
+  Instance: new (module: object, imports: object) => { exports: unknown };
 };
 
 interface CoreExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   __heap_base: { value: number };
-  read_line(program: number, line: number, n: number, out: number, times: number, ranges: number, state: number): number;
+  read_line(program: number, line: number, n: number, out: number, times: number, ranges: number, state: number, parts: number, row: number, parseMs: number, event: number): number;
 }
 
+/** The compiled core, shared by the processors of a thread; each has an instance of its own. */
+let compiled: object | undefined;
+
+/** The largest standard-field texts the core writes after a record: the enricher's, with a long log type name. */
+const PARTS_BYTES = 4096;
+/** Room after a record for the first standard fields: the constant texts, a row counter and two times. */
+const FIXED_BYTES = PARTS_BYTES + 64;
+
 /**
- * One instance of the core, with its memory laid out once: the program loaded last, the line, the record written,
- * and per member its time and its indicator value's range.
+ * One instance of the core, with its memory laid out once: the program and standard-field texts loaded last, a window
+ * of the request's bytes, the record written, per member its time and its indicator value's range, and what the core
+ * says of the line.
  */
 export class LayoutCore {
   /** Per member after `read`: epoch ms of a time value, else -1. */
@@ -117,19 +132,26 @@ export class LayoutCore {
   readonly ranges: Int32Array;
   /**
    * After `read`: [0] is 1 when the line holds non-ASCII characters (valid UTF-8: the core declines any other); [1]
-   * counts the record's edits (0: the record is the line up to its closing brace).
+   * counts the record's edits (0: the record is the line up to its closing brace, which `output` then leaves out);
+   * [2] is 1 when the first standard fields follow the record in `output` (it had an event time); [3] is the length
+   * of the record's own text in `output`.
    */
   readonly state: Int32Array;
+  /** After `read`: the record's event time, epoch ms (-1: none). */
+  readonly event: Float64Array;
   private readonly exports: CoreExports;
   private readonly memory: Uint8Array;
   private readonly programAt: number;
+  private readonly partsAt: number;
   private readonly lineAt: number;
   private readonly timesAt: number;
   private readonly rangesAt: number;
   private readonly stateAt: number;
+  private readonly eventAt: number;
   private readonly outputAt: number;
   private loaded: CoreProgram | undefined;
-  /** The bytes `windowOf[windowStart, windowEnd)` are in memory at `lineAt`, followed by a 0 byte. */
+  private loadedParts: FixedFields | undefined;
+  /** The bytes `windowOf[windowStart, windowEnd)` are in memory at `lineAt`. */
   private windowOf: Buffer | undefined;
   private windowStart = 0;
   private windowEnd = 0;
@@ -137,38 +159,47 @@ export class LayoutCore {
   private readonly outputs: Buffer[] = [];
 
   constructor() {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(LAYOUT_CORE_WASM), {});
-    const exports = instance.exports as unknown as CoreExports;
+    compiled ??= new WebAssembly.Module(LAYOUT_CORE_WASM);
+    const exports = new WebAssembly.Instance(compiled, {}).exports as CoreExports;
     this.exports = exports;
-    const base = (exports.__heap_base.value + 7) & ~7;
-    this.programAt = base;
-    this.timesAt = base + PROGRAM_BYTES;
-    this.rangesAt = this.timesAt + 8 * MAX_MEMBERS;
-    this.stateAt = this.rangesAt + 8 * MAX_MEMBERS;
-    this.lineAt = this.stateAt + 8;
-    this.outputAt = this.lineAt + WINDOW + 8;
-    // The record is at most the line with two quotes per member.
-    const end = this.outputAt + MAX_LINE + 2 * MAX_MEMBERS;
+    let at = (exports.__heap_base.value + 7) & ~7;
+    const region = (bytes: number): number => {
+      at += bytes;
+      return at - bytes;
+    };
+    this.programAt = region(PROGRAM_BYTES);
+    this.partsAt = region(PARTS_BYTES);
+    this.timesAt = region(8 * MAX_MEMBERS);
+    this.rangesAt = region(8 * MAX_MEMBERS);
+    this.stateAt = region(16);
+    this.eventAt = region(8);
+    this.lineAt = region(WINDOW + 8);
+    // The record is at most the line with two quotes per member, then the first standard fields.
+    this.outputAt = region(MAX_LINE + 2 * MAX_MEMBERS + FIXED_BYTES);
     const memory = exports.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
     this.memory = new Uint8Array(memory.buffer);
     this.times = new Float64Array(memory.buffer, this.timesAt, MAX_MEMBERS);
     this.ranges = new Int32Array(memory.buffer, this.rangesAt, 2 * MAX_MEMBERS);
-    this.state = new Int32Array(memory.buffer, this.stateAt, 2);
+    this.state = new Int32Array(memory.buffer, this.stateAt, 4);
+    this.event = new Float64Array(memory.buffer, this.eventAt, 1);
   }
 
   /**
-   * Reads the line `buf[start, end)` against `program`: the length of the record written (up to its closing brace,
-   * not included), or -1 when the core declines it. The bytes must not change while the processor reads them (as for
-   * any record kept as a view of them): the lines after this one are copied into the core's memory with it.
+   * Reads the line `buf[start, end)` against `program`: the length of what it wrote to `output` (the record up to its
+   * closing brace, unless unedited, then the first standard fields with `fixed`, the row counter `row` and the parse
+   * time `parseMs` when it has an event time), or -1 when the core declines the line. The bytes must not change while
+   * the processor reads them (as for any record kept as a view of them): the lines after this one are copied into the
+   * core's memory with it.
    */
-  read(program: CoreProgram, buf: Buffer, start: number, end: number): number {
+  read(program: CoreProgram, fixed: FixedFields, row: number, parseMs: number, buf: Buffer, start: number, end: number): number {
     if (end - start > MAX_LINE) return -1;
     const memory = this.memory;
     if (program !== this.loaded) {
       memory.set(program.code, this.programAt);
       this.loaded = program;
     }
+    if (fixed !== this.loadedParts && !this.loadParts(fixed)) return -1;
     if (buf !== this.windowOf || start < this.windowStart || end > this.windowEnd) {
       const to = Math.min(buf.length, start + WINDOW);
       buf.copy(memory, this.lineAt, start, to);
@@ -181,12 +212,12 @@ export class LayoutCore {
     const after = at + end - start;
     const next = memory[after];
     memory[after] = 0;
-    const n = this.exports.read_line(this.programAt, at, end - start, this.outputAt, this.timesAt, this.rangesAt, this.stateAt);
+    const n = this.exports.read_line(this.programAt, at, end - start, this.outputAt, this.timesAt, this.rangesAt, this.stateAt, this.partsAt, row, parseMs, this.eventAt);
     memory[after] = next;
     return n;
   }
 
-  /** The record `read` wrote (`length` bytes), as a Buffer of the core's memory, valid until the next `read`. */
+  /** `length` bytes `read` wrote, as a Buffer of the core's memory, valid until the next `read`. */
   output(length: number): Buffer {
     let output = this.outputs[length];
     if (output === undefined) {
@@ -194,5 +225,21 @@ export class LayoutCore {
       this.outputs[length] = output;
     }
     return output;
+  }
+
+  /** Loads the standard-field texts: offsets and lengths (six words), then the three texts. False: too long for it. */
+  private loadParts(fixed: FixedFields): boolean {
+    const texts = [fixed.start, fixed.eventTime, fixed.parseTime];
+    let offset = 24;
+    if (offset + texts.reduce((n, t) => n + t.length, 0) > PARTS_BYTES) return false;
+    const words = new Int32Array(this.memory.buffer, this.partsAt, 6);
+    texts.forEach((text, k) => {
+      words[k] = offset;
+      words[3 + k] = text.length;
+      this.memory.set(text, this.partsAt + offset);
+      offset += text.length;
+    });
+    this.loadedParts = fixed;
+    return true;
   }
 }

@@ -167,23 +167,28 @@ export class ZpaProcessor implements RecordProcessor {
     if (program === undefined) return undefined;
     let lineEnd = end;
     while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
-    const headBytes = core.read(program, buf, start, lineEnd);
-    if (headBytes < 0) return undefined;
-    const check = this.check;
-    check.start();
-    check.fromCore(program, core.times, core.ranges, buf, start, core.state[0] === 0);
     const schema = layout!.schema;
+    const enricher = this.enricher;
+    const written = core.read(program, enricher.fixed(schema), enricher.row, Date.now(), buf, start, lineEnd);
+    if (written < 0) return undefined;
+    const check = this.check;
+    const state = core.state;
+    check.start();
+    check.fromCore(program, core.ranges, buf, start, state[0] === 0);
+    if (core.event[0] >= 0) check.eventMs = core.event[0];
     this.line.bytes(buf, start, lineEnd);
-    // Unedited, the record stays a view of the request's bytes, as on the TypeScript path; else it is written whole.
-    if (core.state[1] === 0) {
-      recordArena.begin();
-      this.tail(schema, '');
-      return this.ok(schema, RecordText.view(buf, start, lineEnd - 1, recordArena.begun, undefined, start, lineEnd));
-    }
     recordArena.begin();
-    recordArena.bytes(core.output(headBytes));
-    this.tail(schema, '');
-    return this.ok(schema, RecordText.written(recordArena.begun, headBytes, buf, start, lineEnd));
+    if (written > 0) recordArena.bytes(core.output(written));
+    if (state[2] === 1) {
+      // The core wrote the first standard fields after the record: the rest as the enricher writes it.
+      enricher.rowWritten();
+      enricher.writeRest(recordArena, check.indicators, this.ctx, '', check.deviations);
+    } else {
+      this.tail(schema, '');
+    }
+    // Unedited, the record stays a view of the request's bytes, as on the TypeScript path; else it is written whole.
+    if (state[1] === 0) return this.ok(schema, RecordText.view(buf, start, lineEnd - 1, recordArena.begun, undefined, start, lineEnd));
+    return this.ok(schema, RecordText.written(recordArena.begun, state[3], buf, start, lineEnd));
   }
 
   /**

@@ -97,20 +97,17 @@ export class RecordCheck {
   }
 
   /**
-   * What the layout core noted of the record it read from `bytes` at `at` (UTF-8, `ascii` or not): the event time and
-   * the indicator values of `program`'s members, from its `times` and `ranges`.
+   * The indicator values of `program`'s members in the record the layout core read from `bytes` at `at` (UTF-8,
+   * `ascii` or not), from its `ranges`.
    */
-  fromCore(program: CoreProgram, times: Float64Array, ranges: Int32Array, bytes: Buffer, at: number, ascii: boolean): void {
+  fromCore(program: CoreProgram, ranges: Int32Array, bytes: Buffer, at: number, ascii: boolean): void {
     const { fields, noted } = program;
     for (let k = 0; k < noted.length; k++) {
       const m = noted[k];
-      const field = fields[m]!;
-      const ms = times[m];
-      if (ms >= 0 && field.isEventTime) this.eventTime(field, ms);
       const from = ranges[2 * m];
       if (from < 0) continue;
       const to = at + ranges[2 * m + 1];
-      this.indicate(field, ascii ? latin1Text(bytes, at + from, to) : bytes.toString('utf8', at + from, to));
+      this.indicate(fields[m]!, ascii ? latin1Text(bytes, at + from, to) : bytes.toString('utf8', at + from, to));
     }
   }
 
