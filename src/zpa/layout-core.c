@@ -250,7 +250,23 @@ static int number_text(const u8 *s, u32 from, u32 to, int integer) {
 }
 
 // The record written so far: out[0, o) holds the line up to `from`, with the coerced values before it.
-typedef struct { u8 *out; u32 o; u32 from; u32 edits; } Writer;
+// `edits` counts the values coerced; the first VIEW_EDITS of them are noted, as (from, to, kind) in `notes`, for a
+// record that stays a view of the line with its edits; `document`: one of them is a decoded document, which never does.
+typedef struct { u8 *out; u32 o; u32 from; u32 edits; i32 *notes; int document; } Writer;
+
+// As record-output.ts's MAX_VIEW_EDITS: up to this many coerced values, a record stays a view of the line.
+#define VIEW_EDITS 4
+// What a noted edit writes in place of the value: null, the value between quotes, the value without its quotes.
+enum { E_NULL = 1, E_QUOTE, E_UNQUOTE };
+
+static void coerced(Writer *w, i32 kind, u32 from, u32 to) {
+  if (w->edits < VIEW_EDITS) {
+    w->notes[3 * w->edits] = (i32)from;
+    w->notes[3 * w->edits + 1] = (i32)to;
+    w->notes[3 * w->edits + 2] = kind;
+  }
+  w->edits++;
+}
 
 // Writes the line up to `to`, then `n` bytes of `text`, and goes on from `next`.
 static void edit(Writer *w, const u8 *s, u32 to, const u8 *text, u32 n, u32 next) {
@@ -259,7 +275,6 @@ static void edit(Writer *w, const u8 *s, u32 to, const u8 *text, u32 n, u32 next
   __builtin_memcpy(w->out + w->o, text, n);
   w->o += n;
   w->from = next;
-  w->edits++;
 }
 
 // From civil.ts's inverse (H. Hinnant): the date of a day count from 1970-01-01.
@@ -320,22 +335,22 @@ static u32 piece(u8 *out, u32 o, const i32 *parts, i32 k) {
   return o + (u32)parts[3 + k];
 }
 
-// Reads the line s[0, n) (s[n] == 0) against the program. On success writes the record up to its closing brace (not
-// included) to `out`, with its coerced values, and returns its length; per member, sets times[m] (epoch ms of a time
-// value, else -1) and ranges[2m, 2m+1] (the offsets of its indicator value in the line, else -1); state[0]: the line
-// holds non-ASCII characters; state[1]: how many edits the record has (0: it is the line up to its closing brace).
-// Returns -1 to decline.
-//
-// With an event time in the record, the enricher's first standard fields follow (Enricher#writeFixed in enrich.ts):
-// `parts` holds its three constant texts (offsets [0..2] and lengths [3..5] from `parts`), around the row counter
-// `row`, the event time and the parse time `parse_ms`. Then state[2] is 1, state[3] the record's own length, and
-// event[0] its event time; an unedited record's own text is not written (it is the line), only what follows it.
+// Reads the line s[0, n) (s[n] == 0) against the program; returns -1 to decline it. Else it returns the length of
+// what it wrote to `out`: the record up to its closing brace (not included) with its coerced values, unless it stays
+// a view of the line (unedited, or with at most VIEW_EDITS edits and no document); then, when the record has an event
+// time, the enricher's first standard fields (Enricher#fixed in enrich.ts): `parts` holds their three constant texts
+// (offsets [0..2] and lengths [3..5] from `parts`), around the row counter `row`, the event time and the parse time
+// `parse_ms`. It sets per member times[m] (epoch ms of a time value, else -1) and ranges[2m, 2m+1] (the offsets of
+// its indicator value in the line, else -1); event[0], the record's event time (-1: none); and in `state`:
+//   [0] the line holds non-ASCII characters; [1] how many values were coerced;
+//   [2] 1 when the standard fields were written; [3] the length of the record's own text in `out` (0: a view);
+//   [4..] per edit of a view, its (from, to, kind): E_NULL, E_QUOTE or E_UNQUOTE.
 __attribute__((export_name("read_line")))
 i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i32 *ranges, i32 *state, const i32 *parts, double row, double parse_ms, double *event) {
   const u8 *base = (const u8 *)program;
   i32 count = program[0];
   const i32 *member = program + 3;
-  Writer w = {out, 0, 0, 0};
+  Writer w = {out, 0, 0, 0, state + 4, 0};
   u32 i = 0;
   i32 event_rank = 0x7fffffff;
   double event_ms = -1;
@@ -365,10 +380,10 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
       if (end - i == 2) {
         if (flags & F_REQUIRED) return -1;
         edit(&w, s, i, (const u8 *)"null", 4, end);
-      } else if ((op == OP_BIGINT || op == OP_FLOAT) && number_text(s, i + 1, end - 1, op == OP_BIGINT)) {
+        coerced(&w, E_NULL, i, end);
+      } else if (((op == OP_BIGINT || op == OP_FLOAT) && number_text(s, i + 1, end - 1, op == OP_BIGINT)) || (op == OP_BOOLEAN && (literal(s, i, "\"true\"", 6) || literal(s, i, "\"false\"", 7)))) {
         edit(&w, s, i, s + i + 1, end - i - 2, end);
-      } else if (op == OP_BOOLEAN && (literal(s, i, "\"true\"", 6) || literal(s, i, "\"false\"", 7))) {
-        edit(&w, s, i, s + i + 1, end - i - 2, end);
+        coerced(&w, E_UNQUOTE, i, end);
       } else {
         return -1;
       }
@@ -381,6 +396,7 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
           // Quoted: the line up to the number, a quote, the number, then its closing quote written with what follows.
           edit(&w, s, i, (const u8 *)"\"", 1, i);
           edit(&w, s, end, (const u8 *)"\"", 1, end);
+          coerced(&w, E_QUOTE, i, end);
           if (flags & F_INDICATOR) { ranges[2 * m] = (i32)i; ranges[2 * m + 1] = (i32)end; }
           break;
         }
@@ -413,6 +429,8 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
         if (kind != K_STRING || !flag || !is_document(s, i + 1, end - 1)) return -1;
         // Without the string's quotes, each escape's backslash dropped.
         edit(&w, s, i, (const u8 *)"", 0, end);
+        coerced(&w, 0, i, end);
+        w.document = 1;
         for (u32 k = i + 1; k < end - 1; k++) out[w.o++] = s[k] == '\\' ? s[++k] : s[k];
         break;
       default:
@@ -426,7 +444,8 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
   state[1] = (i32)w.edits;
   state[2] = 0;
   event[0] = event_ms;
-  if (w.edits) edit(&w, s, n - 1, (const u8 *)"", 0, n - 1);
+  if (w.edits > VIEW_EDITS || w.document) edit(&w, s, n - 1, (const u8 *)"", 0, n - 1);
+  else w.o = 0;
   state[3] = (i32)w.o;
   if (event_ms < 0 || parse_ms < 0 || parse_ms > ISO_MAX_MS) return (i32)w.o;
   u32 o = piece(out, w.o, parts, 0);

@@ -3,6 +3,7 @@
  * layout whose every member it can read. The processor's TypeScript path stays the reference: the core answers only
  * for a line that path accepts without a deviation, with the same text, and declines the rest, which that path reads.
  */
+import { latin1Text } from './byte-line.js';
 import type { FixedFields } from './enrich.js';
 import type { FastLayout } from './layout.js';
 import type { FieldSpec } from './schema.js';
@@ -14,6 +15,11 @@ const F_REQUIRED = 1;
 const F_INDICATOR = 2;
 /** Program words per member. */
 const WORDS = 5;
+/** The core's answer about a line (`LayoutCore#state`): four words, then three per edit of a record kept as a view. */
+const STATE_WORDS = 4 + 3 * 4;
+/** Kinds of such an edit: null, the value between quotes, the value without its quotes (ASCII: numbers, booleans). */
+const E_NULL = 1;
+const E_QUOTE = 2;
 /** The one strftime format the core reads, ctime as ZPA's schemas spell it. */
 const CTIME = '%a %b %e %H:%M:%S %Y';
 
@@ -132,9 +138,8 @@ export class LayoutCore {
   readonly ranges: Int32Array;
   /**
    * After `read`: [0] is 1 when the line holds non-ASCII characters (valid UTF-8: the core declines any other); [1]
-   * counts the record's edits (0: the record is the line up to its closing brace, which `output` then leaves out);
-   * [2] is 1 when the first standard fields follow the record in `output` (it had an event time); [3] is the length
-   * of the record's own text in `output`.
+   * counts the values coerced; [2] is 1 when `output` holds the first standard fields (the record had an event time),
+   * after [3] bytes of the record's own text (0: the record stays a view of the line, see `viewEdits`).
    */
   readonly state: Int32Array;
   /** After `read`: the record's event time, epoch ms (-1: none). */
@@ -171,7 +176,7 @@ export class LayoutCore {
     this.partsAt = region(PARTS_BYTES);
     this.timesAt = region(8 * MAX_MEMBERS);
     this.rangesAt = region(8 * MAX_MEMBERS);
-    this.stateAt = region(16);
+    this.stateAt = region(4 * STATE_WORDS);
     this.eventAt = region(8);
     this.lineAt = region(WINDOW + 8);
     // The record is at most the line with two quotes per member, then the first standard fields.
@@ -181,7 +186,7 @@ export class LayoutCore {
     this.memory = new Uint8Array(memory.buffer);
     this.times = new Float64Array(memory.buffer, this.timesAt, MAX_MEMBERS);
     this.ranges = new Int32Array(memory.buffer, this.rangesAt, 2 * MAX_MEMBERS);
-    this.state = new Int32Array(memory.buffer, this.stateAt, 4);
+    this.state = new Int32Array(memory.buffer, this.stateAt, STATE_WORDS);
     this.event = new Float64Array(memory.buffer, this.eventAt, 1);
   }
 
@@ -225,6 +230,22 @@ export class LayoutCore {
       this.outputs[length] = output;
     }
     return output;
+  }
+
+  /**
+   * The edits of a record that stays a view of its line `buf[at, …)` (`read` wrote none of its own text but coerced
+   * values), as RecordText.view takes them: absolute offsets and the texts written instead.
+   */
+  viewEdits(buf: Buffer, at: number): (number | string)[] {
+    const state = this.state;
+    const edits: (number | string)[] = [];
+    for (let k = 0; k < state[1]; k++) {
+      const from = at + state[4 + 3 * k];
+      const to = at + state[5 + 3 * k];
+      const kind = state[6 + 3 * k];
+      edits.push(from, to, kind === E_NULL ? 'null' : kind === E_QUOTE ? '"' + latin1Text(buf, from, to) + '"' : latin1Text(buf, from + 1, to - 1));
+    }
+    return edits;
   }
 
   /** Loads the standard-field texts: offsets and lengths (six words), then the three texts. False: too long for it. */

@@ -186,8 +186,8 @@ export class ZpaProcessor implements RecordProcessor {
     } else {
       this.tail(schema, '');
     }
-    // Unedited, the record stays a view of the request's bytes, as on the TypeScript path; else it is written whole.
-    if (state[1] === 0) return this.ok(schema, RecordText.view(buf, start, lineEnd - 1, recordArena.begun, undefined, start, lineEnd));
+    // With a few coerced values at most, the record stays a view of the request's bytes, as on the TypeScript path.
+    if (state[3] === 0) return this.ok(schema, RecordText.view(buf, start, lineEnd - 1, recordArena.begun, state[1] === 0 ? undefined : core.viewEdits(buf, start), start, lineEnd));
     return this.ok(schema, RecordText.written(recordArena.begun, state[3], buf, start, lineEnd));
   }
 
