@@ -30,7 +30,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'layout-core-'));
 try {
   const wasm = path.join(dir, 'layout-core.wasm');
   // No libc, no start function; bulk memory for memcpy; __heap_base tells layout-core.ts where free memory starts.
-  execFileSync(clang(), ['--target=wasm32', '-O3', '-mbulk-memory', '-nostdlib', '-Wall', '-Wextra', '-Werror', '-Wl,--no-entry', '-Wl,--export=__heap_base', '-Wl,--strip-all', '-o', wasm, source], { stdio: 'inherit' });
+  execFileSync(clang(), ['--target=wasm32', '-O3', '-mbulk-memory', '-msimd128', '-nostdlib', '-Wall', '-Wextra', '-Werror', '-Wl,--no-entry', '-Wl,--export=__heap_base', '-Wl,--strip-all', '-o', wasm, source], { stdio: 'inherit' });
   const sha = createHash('sha256').update(readFileSync(source)).digest('hex');
   const base64 = readFileSync(wasm).toString('base64');
   writeFileSync(
