@@ -18,7 +18,7 @@ typedef unsigned long long u64;
 
 // What a member's value must be: the field's type, as FieldCheck (field-check.ts) accepts it without a coercion other
 // than the two written here, a number quoted into a string field and a JSON document decoded out of its string.
-enum { OP_ANY, OP_STRING, OP_BIGINT, OP_FLOAT, OP_BOOLEAN, OP_RFC3339, OP_CTIME, OP_JSON };
+enum { OP_ANY, OP_STRING, OP_BIGINT, OP_FLOAT, OP_BOOLEAN, OP_RFC3339, OP_CTIME, OP_JSON, OP_STRINGS };
 enum { F_REQUIRED = 1, F_INDICATOR = 2 };
 
 static int is_digit(u8 c) { return c >= '0' && c <= '9'; }
@@ -142,6 +142,21 @@ static u32 scalar_end(const u8 *s, u32 i, int *kind, int *flag) {
   if (c == 'n') { *kind = K_NULL; return literal(s, i, "null", 4) ? i + 4 : 0; }
   if (c == '-' || is_digit(c)) { *kind = K_NUMBER; return number_end(s, i, flag); }
   return 0;
+}
+
+// A list of strings at s[i] (`[`), spaces allowed around its elements: its end, or 0. FieldCheck keeps such a list
+// in a list-of-strings field as it is; anything else in it (a null, a number to quote) declines.
+static u32 strings_end(const u8 *s, u32 i) {
+  for (i++; s[i] == ' '; i++);
+  if (s[i] == ']') return i + 1;
+  for (;;) {
+    int escaped;
+    if (s[i] != '"' || !(i = string_end(s, i, &escaped))) return 0;
+    while (s[i] == ' ') i++;
+    if (s[i] == ']') return i + 1;
+    if (s[i] != ',') return 0;
+    for (i++; s[i] == ' '; i++);
+  }
 }
 
 // Days from 1970-01-01 of a civil date (H. Hinnant), as civil.ts epochMs computes them.
@@ -382,11 +397,15 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
     i += piece;
     i32 op = member[2], flags = member[3];
     int kind, flag;
-    u32 end = scalar_end(s, i, &kind, &flag);
-    if (!end) return -1;
     times[m] = -1;
     ranges[2 * m] = -1;
     ranges[2 * m + 1] = -1;
+    if (op == OP_STRINGS && s[i] == '[') {
+      if (!(i = strings_end(s, i))) return -1;
+      continue;
+    }
+    u32 end = scalar_end(s, i, &kind, &flag);
+    if (!end) return -1;
     if (op == OP_ANY) {
       i = end;
       continue;

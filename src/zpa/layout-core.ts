@@ -10,7 +10,7 @@ import type { FieldSpec } from './schema.js';
 import { LAYOUT_CORE_WASM } from './layout-core-wasm.js';
 
 /** Member ops and flags, as layout-core.c names them. */
-const OP = { any: 0, string: 1, bigint: 2, float: 3, boolean: 4, rfc3339: 5, ctime: 6, json: 7 } as const;
+const OP = { any: 0, string: 1, bigint: 2, float: 3, boolean: 4, rfc3339: 5, ctime: 6, json: 7, strings: 8 } as const;
 const F_REQUIRED = 1;
 const F_INDICATOR = 2;
 /** Program words per member. */
@@ -90,6 +90,9 @@ function opOf(field: FieldSpec): number | undefined {
     case 'boolean':
     case 'json':
       return OP[field.type];
+    case 'array':
+      // Lists of strings: those of ZPA's schemas.
+      return field.element?.type === 'string' ? OP.strings : undefined;
     case 'timestamp': {
       // Read in place in the first format, as FieldCheck does: the core knows two of them.
       const first = field.timeFormats[0];
