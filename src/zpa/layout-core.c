@@ -1,7 +1,8 @@
 // The layout core, compiled to WebAssembly (layout-core.ts runs it): one pass over a JSON line's bytes against a known
-// layout, the fast path of zpa/processor.ts without its per-value calls. It answers only for a line it reads exactly as
-// the TypeScript path would accept it without a deviation, and declines (-1) anything else, which that path then
-// reads: so it needs to know only the common spellings. Build: npm run build:core (clang with the wasm32 target).
+// layout, the fast path of zpa/processor.ts without its per-value calls, writing the record with its coerced values
+// and its first standard fields. It answers only for a line it reads exactly as the TypeScript path would accept it
+// without a deviation, and declines (-1) anything else, which that path then reads: so it needs to know only the
+// common spellings. Build: npm run build:core (clang with the wasm32 target).
 //
 // The program (written by layout-core.ts, 32-bit words): [0] member count, [1] tail offset, [2] tail length, then per
 // member: piece offset, piece length, op, flags, event-time rank (the field's place in its schema, -1: no event time).
@@ -16,8 +17,8 @@ typedef int i32;
 typedef long long i64;
 typedef unsigned long long u64;
 
-// What a member's value must be: the field's type, as FieldCheck (field-check.ts) accepts it without a coercion other
-// than the two written here, a number quoted into a string field and a JSON document decoded out of its string.
+// What a member's value must be: the field's type, as FieldCheck (field-check.ts) accepts it, with the coercions it
+// writes for the common spellings (see read_line); OP_ANY is a key the schema does not know, any scalar kept as it is.
 enum { OP_ANY, OP_STRING, OP_BIGINT, OP_FLOAT, OP_BOOLEAN, OP_RFC3339, OP_CTIME, OP_JSON, OP_STRINGS };
 enum { F_REQUIRED = 1, F_INDICATOR = 2 };
 
