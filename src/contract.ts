@@ -73,7 +73,11 @@ export interface RecordProcessor {
    * the Fluent Bit entry's time, the event time of a record that carries none.
    */
   process(record: Record<string, unknown>, ctx: RecordContext, entryTimeMs?: number): Outcome;
-  /** A raw line, the UTF-8 bytes `buf[start, end)` of a `Format none` record. */
+  /**
+   * A raw line, the UTF-8 bytes `buf[start, end)` of a `Format none` record. The bytes must stay as they are while
+   * any record made from them lives: an accepted record may stay a view of them, and the processor may copy the bytes
+   * after the line with it, to read the next lines of the same buffer.
+   */
   processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext, entryTimeMs?: number): Outcome;
 }
 

@@ -488,7 +488,8 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
   if (w.edits > VIEW_EDITS || w.document) edit(&w, s, n - 1, (const u8 *)"", 0, n - 1);
   else w.o = 0;
   state[3] = (i32)w.o;
-  if (event_ms < 0 || parse_ms < 0 || parse_ms > ISO_MAX_MS) return (i32)w.o;
+  // Times after year 9999 (a leap second at its very end) are the enricher's to write, as Date#toISOString does.
+  if (event_ms < 0 || event_ms > ISO_MAX_MS || parse_ms < 0 || parse_ms > ISO_MAX_MS) return (i32)w.o;
   u32 o = piece(out, w.o, parts, 0);
   o = hex(out, o, (u64)row);
   o = piece(out, o, parts, 1);
