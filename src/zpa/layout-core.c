@@ -377,13 +377,13 @@ static u32 piece(u8 *out, u32 o, const i32 *parts, i32 k) {
 // a view of the line (unedited, or with at most VIEW_EDITS edits and no document); then, when the record has an event
 // time, the enricher's first standard fields (Enricher#fixed in enrich.ts): `parts` holds their three constant texts
 // (offsets [0..2] and lengths [3..5] from `parts`), around the row counter `row`, the event time and the parse time
-// `parse_ms`. It sets per member times[m] (epoch ms of a time value, else -1) and ranges[2m, 2m+1] (the offsets of
-// its indicator value in the line, else -1); event[0], the record's event time (-1: none); and in `state`:
+// `parse_ms`. It sets per member ranges[2m, 2m+1] (the offsets of its indicator value in the line, else -1); event[0],
+// the record's event time (the first event-time field in schema order that is set; -1: none); and in `state`:
 //   [0] the line holds non-ASCII characters; [1] how many values were coerced;
 //   [2] 1 when the standard fields were written; [3] the length of the record's own text in `out` (0: a view);
 //   [4..] per edit of a view, its (from, to, kind): E_NULL, E_QUOTE or E_UNQUOTE.
 __attribute__((export_name("read_line")))
-i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i32 *ranges, i32 *state, const i32 *parts, double row, double parse_ms, double *event) {
+i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, i32 *ranges, i32 *state, const i32 *parts, double row, double parse_ms, double *event) {
   const u8 *base = (const u8 *)program;
   i32 count = program[0];
   const i32 *member = program + 3;
@@ -398,7 +398,6 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
     i += piece;
     i32 op = member[2], flags = member[3];
     int kind, flag;
-    times[m] = -1;
     ranges[2 * m] = -1;
     ranges[2 * m + 1] = -1;
     if (op == OP_STRINGS && s[i] == '[') {
@@ -462,7 +461,6 @@ i32 read_line(const i32 *program, const u8 *s, u32 n, u8 *out, double *times, i3
         if (kind != K_STRING || flag) return -1;
         double ms = op == OP_RFC3339 ? rfc3339_ms(s + i + 1, end - i - 2) : ctime_ms(s + i + 1, end - i - 2);
         if (ms < 0) return -1;
-        times[m] = ms;
         if (member[4] >= 0 && member[4] < event_rank) { event_rank = member[4]; event_ms = ms; }
         break;
       }

@@ -118,7 +118,7 @@ declare const WebAssembly: {
 interface CoreExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   __heap_base: { value: number };
-  read_line(program: number, line: number, n: number, out: number, times: number, ranges: number, state: number, parts: number, row: number, parseMs: number, event: number): number;
+  read_line(program: number, line: number, n: number, out: number, ranges: number, state: number, parts: number, row: number, parseMs: number, event: number): number;
 }
 
 /** The compiled core, shared by the processors of a thread; each has an instance of its own. */
@@ -131,12 +131,10 @@ const FIXED_BYTES = PARTS_BYTES + 64;
 
 /**
  * One instance of the core, with its memory laid out once: the program and standard-field texts loaded last, a window
- * of the request's bytes, the record written, per member its time and its indicator value's range, and what the core
+ * of the request's bytes, the record written, per member its indicator value's range, its event time and what the core
  * says of the line.
  */
 export class LayoutCore {
-  /** Per member after `read`: epoch ms of a time value, else -1. */
-  readonly times: Float64Array;
   /** Per member after `read`: `[start, end)` of its indicator value in the line, else -1, -1. */
   readonly ranges: Int32Array;
   /**
@@ -152,7 +150,6 @@ export class LayoutCore {
   private readonly programAt: number;
   private readonly partsAt: number;
   private readonly lineAt: number;
-  private readonly timesAt: number;
   private readonly rangesAt: number;
   private readonly stateAt: number;
   private readonly eventAt: number;
@@ -177,7 +174,6 @@ export class LayoutCore {
     };
     this.programAt = region(PROGRAM_BYTES);
     this.partsAt = region(PARTS_BYTES);
-    this.timesAt = region(8 * MAX_MEMBERS);
     this.rangesAt = region(8 * MAX_MEMBERS);
     this.stateAt = region(4 * STATE_WORDS);
     this.eventAt = region(8);
@@ -187,7 +183,6 @@ export class LayoutCore {
     const memory = exports.memory;
     if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
     this.memory = new Uint8Array(memory.buffer);
-    this.times = new Float64Array(memory.buffer, this.timesAt, MAX_MEMBERS);
     this.ranges = new Int32Array(memory.buffer, this.rangesAt, 2 * MAX_MEMBERS);
     this.state = new Int32Array(memory.buffer, this.stateAt, STATE_WORDS);
     this.event = new Float64Array(memory.buffer, this.eventAt, 1);
@@ -220,7 +215,7 @@ export class LayoutCore {
     const after = at + end - start;
     const next = memory[after];
     memory[after] = 0;
-    const n = this.exports.read_line(this.programAt, at, end - start, this.outputAt, this.timesAt, this.rangesAt, this.stateAt, this.partsAt, row, parseMs, this.eventAt);
+    const n = this.exports.read_line(this.programAt, at, end - start, this.outputAt, this.rangesAt, this.stateAt, this.partsAt, row, parseMs, this.eventAt);
     memory[after] = next;
     return n;
   }
