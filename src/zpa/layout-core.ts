@@ -3,7 +3,7 @@
  * layout whose every member it can read. The processor's TypeScript path stays the reference: the core answers only
  * for a line that path accepts without a deviation, with the same text, and declines the rest, which that path reads.
  */
-import { latin1Text } from './byte-line.js';
+import { isAsciiText, latin1Text } from './byte-line.js';
 import type { FixedFields } from './enrich.js';
 import type { FastLayout } from './layout.js';
 import type { FieldSpec } from './schema.js';
@@ -45,7 +45,7 @@ export class CoreProgram {
 export function coreProgram(fast: Omit<FastLayout, 'core'>): CoreProgram | undefined {
   const { pieces, fields, tail } = fast;
   const count = pieces.length;
-  if (count === 0 || count > MAX_MEMBERS || !isAscii(tail) || !pieces.every(isAscii)) return undefined;
+  if (count === 0 || count > MAX_MEMBERS || !isAsciiText(tail) || !pieces.every(isAsciiText)) return undefined;
   const ops: number[] = [];
   const noted: number[] = [];
   for (let m = 0; m < count; m++) {
@@ -53,7 +53,7 @@ export function coreProgram(fast: Omit<FastLayout, 'core'>): CoreProgram | undef
     const op = field === undefined ? OP.any : opOf(field);
     if (op === undefined) return undefined;
     ops.push(op);
-    if (field !== undefined && field.type === 'string' && field.indicators.length !== 0) noted.push(m);
+    if (indicates(field)) noted.push(m);
   }
   const header = (3 + WORDS * count) * 4;
   const size = header + pieces.reduce((n, p) => n + p.length, 0) + tail.length;
@@ -69,17 +69,22 @@ export function coreProgram(fast: Omit<FastLayout, 'core'>): CoreProgram | undef
   words[0] = count;
   for (let m = 0; m < count; m++) {
     const field = fields[m];
-    const at = 3 + WORDS * m;
-    words[at] = put(pieces[m]);
-    words[at + 1] = pieces[m].length;
-    words[at + 2] = ops[m];
-    words[at + 3] = field === undefined ? 0 : (field.required ? F_REQUIRED : 0) | (field.type === 'string' && field.indicators.length !== 0 ? F_INDICATOR : 0);
+    const w = 3 + WORDS * m;
+    words[w] = put(pieces[m]);
+    words[w + 1] = pieces[m].length;
+    words[w + 2] = ops[m];
+    words[w + 3] = (field?.required === true ? F_REQUIRED : 0) | (indicates(field) ? F_INDICATOR : 0);
     // The first event-time field in schema order that is set gives the event time.
-    words[at + 4] = field?.isEventTime === true ? field.index : -1;
+    words[w + 4] = field?.isEventTime === true ? field.index : -1;
   }
   words[1] = put(tail);
   words[2] = tail.length;
   return new CoreProgram(code, fields, noted);
+}
+
+/** A string field with indicators: the core notes where its value lies. */
+function indicates(field: FieldSpec | undefined): boolean {
+  return field !== undefined && field.type === 'string' && field.indicators.length !== 0;
 }
 
 function opOf(field: FieldSpec): number | undefined {
@@ -102,11 +107,6 @@ function opOf(field: FieldSpec): number | undefined {
     default:
       return undefined;
   }
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
-  return true;
 }
 
 /** As much of the WebAssembly API as the core needs: its types live in TypeScript's DOM library, which is not ours. */

@@ -124,13 +124,13 @@ export class ZpaProcessor implements RecordProcessor {
    */
   processBytes(buf: Buffer, start: number, end: number, ctx: RecordContext, entryMs = NaN): Outcome {
     this.enter(ctx, entryMs);
+    let lineEnd = end;
+    while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
     if (this.core !== undefined && buf[start] === 0x7b) {
-      const outcome = this.fromCore(this.core, buf, start, end);
+      const outcome = this.fromCore(this.core, buf, start, lineEnd);
       if (outcome !== undefined) return outcome;
     }
     const scan = scanBytes(buf, start, end);
-    let lineEnd = end;
-    while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
     if ((scan & HAS_HIGH) !== 0) {
       // Not ASCII. Invalid UTF-8 is decoded with U+FFFD in place of bad bytes, and the rare non-ASCII line with a
       // prefix (or CSV/TSV) is decoded too: those paths build text from the line's pieces.
@@ -156,17 +156,15 @@ export class ZpaProcessor implements RecordProcessor {
   }
 
   /**
-   * The line `buf[start, end)` read by the layout core against its stream's layout, as the fast path would read it;
-   * undefined when there is no such layout or the core declines the line.
+   * The line `buf[start, lineEnd)` (without its line end) read by the layout core against its stream's layout, as the
+   * fast path would read it; undefined when there is no such layout or the core declines the line.
    */
-  private fromCore(core: LayoutCore, buf: Buffer, start: number, end: number): Outcome | undefined {
+  private fromCore(core: LayoutCore, buf: Buffer, start: number, lineEnd: number): Outcome | undefined {
     const template = this.template;
     if (template !== undefined && !template.native) return undefined;
-    const layout = this.tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(this.tagged);
+    const layout = this.layoutOf(this.tagged);
     const program = layout?.fast?.core;
     if (program === undefined) return undefined;
-    let lineEnd = end;
-    while (lineEnd > start && (buf[lineEnd - 1] === 13 || buf[lineEnd - 1] === 10)) lineEnd--;
     const schema = layout!.schema;
     const enricher = this.enricher;
     const written = core.read(program, enricher.fixed(schema), enricher.row, Date.now(), buf, start, lineEnd);
@@ -202,6 +200,11 @@ export class ZpaProcessor implements RecordProcessor {
     return this.readLine(text, undefined);
   }
 
+  /** The layout learnt last for records of `tagged`'s log type (undefined: for records classified by their keys). */
+  private layoutOf(tagged: LogSchema | undefined): Layout | undefined {
+    return tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
+  }
+
   /** Sets the record's context; works out its stream (tagged log type, configured template) when the tag changed. */
   private enter(ctx: RecordContext, entryMs: number): void {
     this.ctx = ctx;
@@ -224,7 +227,7 @@ export class ZpaProcessor implements RecordProcessor {
 
   /** `noControl`: the caller knows `text` has no control characters (undefined: not known). */
   private processJson(text: string, start: number, linePrefix: string, tagged: LogSchema | undefined, noControl: boolean | undefined): Outcome {
-    const layout = tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
+    const layout = this.layoutOf(tagged);
     const fast = layout?.fast;
     if (fast !== undefined) {
       const close = this.checkAsLayout(text, start, fast.pieces, fast.fields, fast.tail, noControl);
@@ -276,8 +279,7 @@ export class ZpaProcessor implements RecordProcessor {
       const outcome = this.processJsonFully(repaired.json, 0, linePrefix, tagged, undefined, repaired.deviations);
       return isFailure(outcome) ? { ...outcome, raw: text } : outcome;
     }
-    const previous = tagged === undefined ? this.untaggedLayout : this.taggedLayouts.get(tagged);
-    let layout = previous;
+    let layout = this.layoutOf(tagged);
     if (layout === undefined || !sameLayout(text, start, close, m, layout)) {
       const learnt = this.layouts.learn(text, start, close, m, tagged, this.ctx.tag);
       if (typeof learnt === 'string') return this.reject(undefined, 'unclassified', learnt, text);
